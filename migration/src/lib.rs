@@ -1,0 +1,14 @@
+//! The database schema of newsgraph, as an ordered list of migrations.
+//! Migrations never import the app's entities: an old migration must not change when entities do.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261125_000001_core_graph;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261125_000001_core_graph::Migration)]
+    }
+}

@@ -1,0 +1,138 @@
+//! Settings from the environment. Secrets (database password, API keys) are never printed:
+//! `Debug` shows the database URL with its password masked.
+use std::fmt;
+use std::time::Duration;
+
+use sea_orm::ConnectOptions;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://newsgraph.db?mode=rwc";
+
+#[derive(Clone)]
+pub struct Settings {
+    /// `postgres://...` or `sqlite://...`.
+    pub database_url: String,
+    /// True when `DATABASE_URL` was not set: the embedded SQLite default, which also loads
+    /// the sample article into an empty database.
+    pub embedded_default: bool,
+    pub bind: String,
+    /// Run pending migrations at start-up (`NEWSGRAPH_MIGRATE`, default true).
+    pub migrate_on_start: bool,
+    /// Load the sample article into an empty database at start-up
+    /// (`NEWSGRAPH_SEED_SAMPLE`; default: true for the embedded default only).
+    pub seed_sample: bool,
+    /// Maximum pooled database connections (`NEWSGRAPH_DB_MAX_CONNECTIONS`).
+    pub db_max_connections: u32,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Settings")
+            .field("database_url", &mask_password(&self.database_url))
+            .field("embedded_default", &self.embedded_default)
+            .field("bind", &self.bind)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .field("seed_sample", &self.seed_sample)
+            .field("db_max_connections", &self.db_max_connections)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn mask_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((creds, host)) => match creds.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+fn env_bool(name: &str) -> Result<Option<bool>, String> {
+    match std::env::var(name) {
+        Err(_) => Ok(None),
+        Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "1" | "true" | "yes" | "on" => Ok(Some(true)),
+            "0" | "false" | "no" | "off" => Ok(Some(false)),
+            other => Err(format!("{name} must be true or false, not `{other}`")),
+        },
+    }
+}
+
+impl Settings {
+    pub fn from_env() -> Result<Self, String> {
+        let url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.trim().is_empty());
+        let embedded_default = url.is_none();
+        let database_url = url.unwrap_or_else(|| DEFAULT_DATABASE_URL.to_string());
+        if !(database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://")
+            || database_url.starts_with("sqlite:"))
+        {
+            return Err(format!(
+                "DATABASE_URL must start with postgres:// or sqlite:// (got `{}`)",
+                mask_password(&database_url)
+            ));
+        }
+        let db_max_connections = match std::env::var("NEWSGRAPH_DB_MAX_CONNECTIONS") {
+            Err(_) => 10,
+            Ok(v) => v
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| {
+                    format!("NEWSGRAPH_DB_MAX_CONNECTIONS must be a positive number, not `{v}`")
+                })?,
+        };
+        Ok(Self {
+            database_url,
+            embedded_default,
+            bind: std::env::var("NEWSGRAPH_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_string()),
+            migrate_on_start: env_bool("NEWSGRAPH_MIGRATE")?.unwrap_or(true),
+            seed_sample: env_bool("NEWSGRAPH_SEED_SAMPLE")?.unwrap_or(embedded_default),
+            db_max_connections,
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+
+    pub fn connect_options(&self) -> ConnectOptions {
+        let mut opts = ConnectOptions::new(self.database_url.clone());
+        opts.max_connections(self.db_max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(5))
+            .acquire_timeout(Duration::from_secs(5))
+            .sqlx_logging(false);
+        // WAL lets readers run while a writer commits; foreign keys are on (sqlx's default,
+        // stated here because the schema depends on it).
+        opts.map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+        opts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_password;
+
+    #[test]
+    fn passwords_are_masked() {
+        assert_eq!(
+            mask_password("postgres://u:secret@h:5432/db"),
+            "postgres://u:***@h:5432/db"
+        );
+        assert_eq!(mask_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(mask_password("sqlite://x.db"), "sqlite://x.db");
+    }
+}

@@ -1,0 +1,15 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "statement_about")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub statement_id: i32,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub location_id: i32,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

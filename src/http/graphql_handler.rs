@@ -1,0 +1,297 @@
+//! `/graphql` over HTTP, following the GraphQL-over-HTTP spec and closing the stack's unsafe
+//! defaults: POST bodies must be JSON (a cross-site form cannot send one) and are size-capped,
+//! GET runs queries only (never mutations), batches are refused, and every failure — even
+//! before execution — answers with a GraphQL-shaped JSON body, never HTML or a panic.
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use futures_util::StreamExt;
+use serde::Deserialize;
+
+use crate::graphql::loaders::loaders;
+use crate::startup::AppState;
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(post))
+            .route(web::get().to(get))
+            .default_service(web::to(method_not_allowed)),
+    );
+}
+
+/// The media type the client wants back: the GraphQL response type when it asks for it,
+/// otherwise plain JSON (what the spec says legacy clients get).
+fn wants_graphql_response(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains(GRAPHQL_RESPONSE_JSON))
+}
+
+fn content_type_for(req: &HttpRequest) -> &'static str {
+    if wants_graphql_response(req) {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    }
+}
+
+/// A response for a request that never reached execution.
+fn request_error(req: &HttpRequest, status: StatusCode, code: &str, message: &str) -> HttpResponse {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, content_type_for(req)))
+        .body(body.to_string())
+}
+
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let mut res = request_error(
+        &req,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "METHOD_NOT_ALLOWED",
+        "use POST (or GET for queries) on /graphql",
+    );
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    res
+}
+
+async fn post(
+    req: HttpRequest,
+    mut payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let media = content_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    if media != "application/json" && media != GRAPHQL_RESPONSE_JSON {
+        return request_error(
+            &req,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "POST bodies must be JSON: send `Content-Type: application/json`",
+        );
+    }
+    let too_large = || {
+        request_error(
+            &req,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "PAYLOAD_TOO_LARGE",
+            &format!("the request body is larger than {MAX_BODY_BYTES} bytes"),
+        )
+    };
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return too_large();
+    }
+    let mut body = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let Ok(chunk) = chunk else {
+            return request_error(
+                &req,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "the request body could not be read",
+            );
+        };
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return too_large();
+        }
+        body.extend_from_slice(&chunk);
+    }
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return request_error(
+                &req,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("the body is not valid JSON: {e}"),
+            );
+        }
+    };
+    if value.is_array() {
+        return request_error(
+            &req,
+            StatusCode::BAD_REQUEST,
+            "BATCH_NOT_SUPPORTED",
+            "batched requests (a JSON array of operations) are not accepted: send one operation per request",
+        );
+    }
+    let gql: async_graphql::Request = match parse_request(value) {
+        Ok(r) => r,
+        Err(msg) => return request_error(&req, StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
+    };
+    execute(&req, &state, gql).await
+}
+
+/// Checks the shape of a JSON request body before handing it to async-graphql, so each
+/// mistake gets a message that names the field.
+fn parse_request(value: serde_json::Value) -> Result<async_graphql::Request, String> {
+    let serde_json::Value::Object(map) = &value else {
+        return Err("the body must be a JSON object with a `query` string".into());
+    };
+    match map.get("query") {
+        Some(serde_json::Value::String(_)) => {}
+        None => return Err("the body has no `query`".into()),
+        Some(_) => return Err("`query` must be a string".into()),
+    }
+    if let Some(v) = map.get("variables")
+        && !(v.is_object() || v.is_null())
+    {
+        return Err("`variables` must be an object".into());
+    }
+    if let Some(v) = map.get("operationName")
+        && !(v.is_string() || v.is_null())
+    {
+        return Err("`operationName` must be a string".into());
+    }
+    if let Some(v) = map.get("extensions")
+        && !(v.is_object() || v.is_null())
+    {
+        return Err("`extensions` must be an object".into());
+    }
+    serde_json::from_value(value).map_err(|e| format!("the request is not a GraphQL request: {e}"))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GetParams {
+    query: Option<String>,
+    variables: Option<String>,
+    operation_name: Option<String>,
+    extensions: Option<String>,
+}
+
+async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let params: GetParams = match web::Query::<GetParams>::from_query(req.query_string()) {
+        Ok(p) => p.into_inner(),
+        Err(e) => {
+            return request_error(
+                &req,
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                &format!("bad query string: {e}"),
+            );
+        }
+    };
+    let Some(query) = params.query else {
+        return request_error(
+            &req,
+            StatusCode::BAD_REQUEST,
+            "BAD_REQUEST",
+            "a GET request needs a `query` parameter",
+        );
+    };
+    let mut body = serde_json::Map::new();
+    body.insert("query".into(), query.clone().into());
+    for (name, raw) in [
+        ("variables", params.variables),
+        ("extensions", params.extensions),
+    ] {
+        if let Some(raw) = raw.filter(|r| !r.is_empty()) {
+            match serde_json::from_str::<serde_json::Value>(&raw) {
+                Ok(v) => {
+                    body.insert(name.into(), v);
+                }
+                Err(_) => {
+                    return request_error(
+                        &req,
+                        StatusCode::BAD_REQUEST,
+                        "BAD_REQUEST",
+                        &format!("`{name}` is not valid JSON"),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(op) = &params.operation_name {
+        body.insert("operationName".into(), op.clone().into());
+    }
+    // Only queries run over GET: a GET must never change data (CSRF, caches, prefetchers).
+    if let Ok(doc) = async_graphql::parser::parse_query(&query) {
+        let kind = match &doc.operations {
+            DocumentOperations::Single(op) => Some(op.node.ty),
+            DocumentOperations::Multiple(ops) => match &params.operation_name {
+                Some(name) => ops
+                    .iter()
+                    .find(|(n, _)| n.as_str() == name)
+                    .map(|(_, op)| op.node.ty),
+                None => None,
+            },
+        };
+        if matches!(
+            kind,
+            Some(OperationType::Mutation | OperationType::Subscription)
+        ) {
+            let mut res = request_error(
+                &req,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "METHOD_NOT_ALLOWED",
+                "mutations and subscriptions cannot be sent with GET: use POST",
+            );
+            res.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return res;
+        }
+    }
+    match parse_request(serde_json::Value::Object(body)) {
+        Ok(gql) => execute(&req, &state, gql).await,
+        Err(msg) => request_error(&req, StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
+    }
+}
+
+async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
+    let gql = gql.data(loaders(state.db.clone()));
+    let response = state.schema.execute(gql).await;
+    // Errors without a path come from parsing or validation: the request never executed.
+    let request_failed = response.data == async_graphql::Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|e| e.path.is_empty());
+    let status = if request_failed && wants_graphql_response(req) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = if request_failed {
+        serde_json::json!({ "errors": response.errors }).to_string()
+    } else {
+        match serde_json::to_string(&response) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "response serialization failed");
+                return request_error(
+                    req,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "INTERNAL",
+                    "internal error",
+                );
+            }
+        }
+    };
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, content_type_for(req)))
+        .body(body)
+}

@@ -1,0 +1,7 @@
+//! The use cases: reading lists and relations, ingesting articles. The only layer that builds
+//! queries and transactions; it knows nothing of GraphQL or HTTP.
+pub mod error;
+pub mod ingest;
+pub mod page;
+pub mod read;
+pub mod relations;

@@ -1,0 +1,434 @@
+//! Keyset pagination over any entity, on both backends: ORDER BY the sort keys (the row id
+//! last, so the order is total), `WHERE (keys) are after the cursor`, `LIMIT n + 1` to learn
+//! whether there is a next page. Never OFFSET: page 200 costs what page 1 costs.
+//! Nested lists (an article's people, a person's statements) are fetched for many parents in
+//! one statement with `ROW_NUMBER() OVER (PARTITION BY parent ...)`.
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{
+    Alias, Asterisk, Condition, Expr, ExprTrait, IntoCondition, NullOrdering, Order, OverStatement,
+    Query, SelectStatement, WindowStatement,
+};
+use sea_orm::{
+    ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
+    Value,
+};
+
+use super::error::{ServiceError, ServiceResult};
+use crate::domain::cursor::{Cursor, KeyValue};
+
+/// Column alias of the parent key in partitioned (nested list) queries.
+pub const PARENT: &str = "__parent";
+const ROW_NUMBER: &str = "__rn";
+
+/// One column of a list's order. Nulls always sort last in the forward direction.
+pub struct SortKey<E: EntityTrait> {
+    pub col: E::Column,
+    pub desc: bool,
+}
+
+impl<E: EntityTrait> Clone for SortKey<E> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<E: EntityTrait> Copy for SortKey<E> {}
+
+impl<E: EntityTrait> SortKey<E> {
+    pub fn asc(col: E::Column) -> Self {
+        Self { col, desc: false }
+    }
+    pub fn desc(col: E::Column) -> Self {
+        Self { col, desc: true }
+    }
+    pub fn dir(col: E::Column, desc: bool) -> Self {
+        Self { col, desc }
+    }
+    fn expr(&self) -> Expr {
+        Expr::col((E::default(), self.col))
+    }
+    fn nullable(&self) -> bool {
+        self.col.def().is_null()
+    }
+}
+
+/// Which slice of a list to fetch, already validated.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Window {
+    /// Rows wanted (0..=100).
+    pub limit: u64,
+    /// The cursor after (or, backward, before) which to start, still encoded.
+    pub cursor: Option<String>,
+    /// `last/before`: walk the order backwards.
+    pub backward: bool,
+}
+
+pub const DEFAULT_PAGE_SIZE: i32 = 20;
+pub const MAX_PAGE_SIZE: i32 = 100;
+
+impl Window {
+    /// Builds a window from Relay arguments; the scope check of the cursor happens when it is
+    /// decoded against the list's scope.
+    pub fn from_args(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ServiceResult<Self> {
+        if first.is_some() && last.is_some() {
+            return Err(ServiceError::invalid(
+                "pass either `first` or `last`, not both",
+            ));
+        }
+        if after.is_some() && before.is_some() {
+            return Err(ServiceError::invalid(
+                "pass either `after` or `before`, not both",
+            ));
+        }
+        let backward = last.is_some() || before.is_some();
+        if backward && after.is_some() {
+            return Err(ServiceError::invalid(
+                "`after` pages forward: use it with `first`",
+            ));
+        }
+        if !backward && before.is_some() {
+            return Err(ServiceError::invalid(
+                "`before` pages backward: use it with `last`",
+            ));
+        }
+        let (name, n) = if backward {
+            ("last", last)
+        } else {
+            ("first", first)
+        };
+        let n = n.unwrap_or(DEFAULT_PAGE_SIZE);
+        if !(0..=MAX_PAGE_SIZE).contains(&n) {
+            return Err(ServiceError::Invalid(format!(
+                "`{name}` must be between 0 and {MAX_PAGE_SIZE} (got {n}); page through longer lists with cursors"
+            )));
+        }
+        Ok(Self {
+            limit: n as u64,
+            cursor: if backward { before } else { after },
+            backward,
+        })
+    }
+
+    pub fn forward(first: Option<i32>, after: Option<String>) -> ServiceResult<Self> {
+        Self::from_args(first, after, None, None)
+    }
+}
+
+/// One fetched page, in the list's order.
+#[derive(Debug, Clone)]
+pub struct Page<M> {
+    pub rows: Vec<(String, M)>,
+    pub has_next: bool,
+    pub has_prev: bool,
+}
+
+impl<M> Default for Page<M> {
+    fn default() -> Self {
+        Self {
+            rows: Vec::new(),
+            has_next: false,
+            has_prev: false,
+        }
+    }
+}
+
+fn to_key(v: Value) -> KeyValue {
+    match v {
+        Value::Int(Some(i)) => KeyValue::Int(i.into()),
+        Value::BigInt(Some(i)) => KeyValue::Int(i),
+        Value::Double(Some(f)) => KeyValue::Float(f),
+        Value::String(Some(s)) => KeyValue::Text(s),
+        Value::ChronoDateTimeUtc(Some(t)) => KeyValue::Text(t.to_rfc3339()),
+        Value::ChronoDate(Some(d)) => KeyValue::Text(d.to_string()),
+        _ => KeyValue::Null,
+    }
+}
+
+fn from_key<E: EntityTrait>(key: &SortKey<E>, kv: &KeyValue) -> ServiceResult<Option<Value>> {
+    let bad = || ServiceError::invalid("the cursor does not match this list's ordering");
+    if *kv == KeyValue::Null {
+        return if key.nullable() { Ok(None) } else { Err(bad()) };
+    }
+    let v = match (key.col.def().get_column_type(), kv) {
+        (ColumnType::Integer, KeyValue::Int(i)) => {
+            Value::Int(Some(i32::try_from(*i).map_err(|_| bad())?))
+        }
+        (ColumnType::BigInteger, KeyValue::Int(i)) => Value::BigInt(Some(*i)),
+        (ColumnType::Double, KeyValue::Float(f)) => Value::Double(Some(*f)),
+        (ColumnType::Text | ColumnType::String(_), KeyValue::Text(s)) => {
+            Value::String(Some(s.clone()))
+        }
+        (ColumnType::TimestampWithTimeZone, KeyValue::Text(s)) => Value::ChronoDateTimeUtc(Some(
+            DateTime::parse_from_rfc3339(s)
+                .map_err(|_| bad())?
+                .with_timezone(&Utc),
+        )),
+        (ColumnType::Date, KeyValue::Text(s)) => {
+            Value::ChronoDate(Some(s.parse::<NaiveDate>().map_err(|_| bad())?))
+        }
+        _ => return Err(bad()),
+    };
+    Ok(Some(v))
+}
+
+/// `row is strictly after the cursor` in the order given by `keys` (walked backward if asked).
+fn after_condition<E: EntityTrait>(
+    keys: &[SortKey<E>],
+    values: &[Option<Value>],
+    backward: bool,
+) -> Condition {
+    // Built from the last key inwards: after(k1..kn) = k1 > v1 OR (k1 = v1 AND after(k2..kn)).
+    let mut acc: Option<Condition> = None;
+    for (key, value) in keys.iter().zip(values).rev() {
+        let desc = key.desc != backward;
+        // Forward, nulls come last; walking backward they come first.
+        let nulls_first = backward;
+        let col = key.expr();
+        let strictly: Condition = match value {
+            None => {
+                if nulls_first {
+                    col.clone().is_not_null().into_condition()
+                } else {
+                    Condition::all().add(Expr::val(1).eq(0))
+                }
+            }
+            Some(v) => {
+                let cmp = if desc {
+                    col.clone().lt(v.clone())
+                } else {
+                    col.clone().gt(v.clone())
+                };
+                if nulls_first || !key.nullable() {
+                    cmp.into_condition()
+                } else {
+                    Condition::any().add(cmp).add(col.clone().is_null())
+                }
+            }
+        };
+        let equal: Expr = match value {
+            None => col.is_null(),
+            Some(v) => col.eq(v.clone()),
+        };
+        acc = Some(match acc {
+            None => strictly,
+            Some(rest) => Condition::any()
+                .add(strictly)
+                .add(Condition::all().add(equal).add(rest)),
+        });
+    }
+    acc.unwrap_or_else(Condition::all)
+}
+
+fn order_by<E: EntityTrait>(
+    keys: &[SortKey<E>],
+    backward: bool,
+) -> Vec<(Expr, Order, NullOrdering)> {
+    keys.iter()
+        .map(|k| {
+            let desc = k.desc != backward;
+            let nulls = if backward {
+                NullOrdering::First
+            } else {
+                NullOrdering::Last
+            };
+            (k.expr(), if desc { Order::Desc } else { Order::Asc }, nulls)
+        })
+        .collect()
+}
+
+/// Decodes a window's cursor against the list's scope into typed key values.
+fn cursor_values<E: EntityTrait>(
+    keys: &[SortKey<E>],
+    window: &Window,
+    scope: &str,
+) -> ServiceResult<Option<Vec<Option<Value>>>> {
+    let Some(raw) = &window.cursor else {
+        return Ok(None);
+    };
+    let cursor = Cursor::parse(raw, scope)?;
+    if cursor.values().len() != keys.len() {
+        return Err(ServiceError::invalid(
+            "the cursor does not match this list's ordering",
+        ));
+    }
+    let values = keys
+        .iter()
+        .zip(cursor.values())
+        .map(|(k, v)| from_key(k, v))
+        .collect::<ServiceResult<Vec<_>>>()?;
+    Ok(Some(values))
+}
+
+/// Checks a client's cursor before any query runs (resolvers call this so a bad cursor is
+/// a clear error even when the list is loaded later in a batch).
+pub fn validate_cursor<E: EntityTrait>(
+    keys: &[SortKey<E>],
+    window: &Window,
+    scope: &str,
+) -> ServiceResult<()> {
+    cursor_values(keys, window, scope).map(|_| ())
+}
+
+pub fn cursor_of<E: EntityTrait>(keys: &[SortKey<E>], model: &E::Model, scope: &str) -> String
+where
+    E::Model: ModelTrait<Entity = E>,
+{
+    let values = keys.iter().map(|k| to_key(model.get(k.col))).collect();
+    Cursor::new(scope, values).encode()
+}
+
+/// Fetches one page of `select` (which selects the entity's columns, with any filters).
+pub async fn fetch_page<E, C>(
+    db: &C,
+    mut select: SelectStatement,
+    keys: &[SortKey<E>],
+    window: &Window,
+    scope: &str,
+) -> ServiceResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E> + FromQueryResult,
+    C: ConnectionTrait,
+{
+    if let Some(values) = cursor_values(keys, window, scope)? {
+        select.cond_where(after_condition(keys, &values, window.backward));
+    }
+    for (expr, order, nulls) in order_by(keys, window.backward) {
+        select.order_by_expr_with_nulls(expr, order, nulls);
+    }
+    select.limit(window.limit + 1);
+    let rows = db.query_all(&select).await?;
+    let mut models = rows
+        .iter()
+        .map(|r| E::Model::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = models.len() as u64 > window.limit;
+    models.truncate(window.limit as usize);
+    if window.backward {
+        models.reverse();
+    }
+    let rows = models
+        .into_iter()
+        .map(|m| (cursor_of(keys, &m, scope), m))
+        .collect();
+    let has_cursor = window.cursor.is_some();
+    Ok(if window.backward {
+        Page {
+            rows,
+            has_next: has_cursor,
+            has_prev: more,
+        }
+    } else {
+        Page {
+            rows,
+            has_next: more,
+            has_prev: has_cursor,
+        }
+    })
+}
+
+/// Fetches the first page of a nested list for many parents at once. `select` selects the
+/// entity's columns plus the parent key as [`PARENT`], restricted to the parents wanted;
+/// `parent` is the expression of that key. `scope_of` gives each parent's cursor scope.
+pub async fn fetch_partitioned<E, C>(
+    db: &C,
+    mut select: SelectStatement,
+    parent: Expr,
+    keys: &[SortKey<E>],
+    window: &Window,
+    parents: &[i32],
+    scope_of: impl Fn(i32) -> String,
+) -> ServiceResult<HashMap<i32, Page<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: ModelTrait<Entity = E> + FromQueryResult,
+    C: ConnectionTrait,
+{
+    // A cursor belongs to one parent; batches with a cursor hold one parent (see loaders).
+    if let Some(first) = parents.first()
+        && let Some(values) = cursor_values(keys, window, &scope_of(*first))?
+    {
+        select.cond_where(after_condition(keys, &values, false));
+    }
+    let rows = if parents.len() == 1 {
+        for (expr, order, nulls) in order_by(keys, false) {
+            select.order_by_expr_with_nulls(expr, order, nulls);
+        }
+        select.limit(window.limit + 1);
+        db.query_all(&select).await?
+    } else {
+        let mut over = WindowStatement::new();
+        over.add_partition_by(parent);
+        for (expr, order, nulls) in order_by(keys, false) {
+            over.order_by_expr_with_nulls(expr, order, nulls);
+        }
+        select.expr_window_as(Expr::cust("ROW_NUMBER()"), over, Alias::new(ROW_NUMBER));
+        let outer = Query::select()
+            .column(Asterisk)
+            .from_subquery(select, Alias::new("t"))
+            .and_where(Expr::col(Alias::new(ROW_NUMBER)).lte((window.limit + 1) as i64))
+            .order_by(Alias::new(PARENT), Order::Asc)
+            .order_by(Alias::new(ROW_NUMBER), Order::Asc)
+            .to_owned();
+        db.query_all(&outer).await?
+    };
+    let mut pages: HashMap<i32, Page<E::Model>> = HashMap::new();
+    for row in &rows {
+        let parent: i32 = row.try_get("", PARENT)?;
+        let model = E::Model::from_query_result(row, "")?;
+        let page = pages.entry(parent).or_default();
+        if page.rows.len() as u64 >= window.limit {
+            page.has_next = true;
+            continue;
+        }
+        let cursor = cursor_of(keys, &model, &scope_of(parent));
+        page.rows.push((cursor, model));
+    }
+    let has_cursor = window.cursor.is_some();
+    for page in pages.values_mut() {
+        page.has_prev = has_cursor;
+    }
+    Ok(pages)
+}
+
+/// `SELECT COUNT(*) FROM (select)`: the size of a whole list, only run when a client asks
+/// for `totalCount`.
+pub async fn count<C: ConnectionTrait>(db: &C, select: SelectStatement) -> ServiceResult<i64> {
+    let stmt = Query::select()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(select, Alias::new("c"))
+        .to_owned();
+    let row = db
+        .query_one(&stmt)
+        .await?
+        .ok_or_else(|| ServiceError::Unexpected(anyhow::anyhow!("COUNT returned no row")))?;
+    Ok(row.try_get::<i64>("", "n")?)
+}
+
+/// Counts per parent for nested lists: `select` must select [`PARENT`] (and may select more).
+pub async fn count_partitioned<C: ConnectionTrait>(
+    db: &C,
+    select: SelectStatement,
+) -> ServiceResult<HashMap<i32, i64>> {
+    let stmt = Query::select()
+        .column(Alias::new(PARENT))
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("n"))
+        .from_subquery(select, Alias::new("c"))
+        .group_by_col(Alias::new(PARENT))
+        .to_owned();
+    let rows = db.query_all(&stmt).await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get::<i32>("", PARENT)?, r.try_get::<i64>("", "n")?)))
+        .collect()
+}
+
+/// Keeps `IdenStatic` in scope for callers building column references by name.
+pub fn column_name<C: IdenStatic>(c: C) -> &'static str {
+    c.as_str()
+}

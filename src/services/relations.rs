@@ -1,0 +1,335 @@
+//! The relations between entities, each as one batched query over many parents: what the
+//! per-request loaders run. A request of depth d costs about d statements, whatever the rows.
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::hash::Hash;
+
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Order, SelectStatement};
+use sea_orm::{ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryTrait};
+
+use super::error::ServiceResult;
+use super::page::{PARENT, SortKey};
+use crate::entities::{
+    article, casualty, casualty_evidence, location, location_alias, organization,
+    organization_alias, person, person_alias, statement, statement_evidence,
+};
+
+fn col(table: &str, column: &str) -> Expr {
+    Expr::col((Alias::new(table), Alias::new(column)))
+}
+
+/// `SELECT target.*, <parent> AS __parent FROM target WHERE <parent> IN (parents)`.
+fn select_with_parent<E: EntityTrait>(parent: Expr, parents: &[i32]) -> SelectStatement {
+    let mut q = E::find().into_query();
+    q.expr_as(parent.clone(), Alias::new(PARENT))
+        .and_where(parent.is_in(parents.iter().copied()));
+    q
+}
+
+/// Target rows reached through a link table: `JOIN link ON link.<to> = target.id`.
+fn via_link<E: EntityTrait>(link: &str, from: &str, to: &str, parents: &[i32]) -> SelectStatement {
+    let mut q = select_with_parent::<E>(col(link, from), parents);
+    q.join(
+        JoinType::InnerJoin,
+        Alias::new(link),
+        col(link, to).equals((E::default(), Alias::new("id"))),
+    );
+    q
+}
+
+/// A one-to-many list without paging (aliases, children, ancestors, places a statement is about).
+pub trait ListRel: Send + Sync + 'static {
+    type E: EntityTrait;
+    /// Selects the targets with [`PARENT`], for the given parents, in display order.
+    fn select(parents: &[i32]) -> SelectStatement;
+}
+
+pub async fn load_list<R, C>(
+    db: &C,
+    parents: &[i32],
+) -> ServiceResult<HashMap<i32, Vec<<R::E as EntityTrait>::Model>>>
+where
+    R: ListRel,
+    <R::E as EntityTrait>::Model: FromQueryResult,
+    C: ConnectionTrait,
+{
+    let rows = db.query_all(&R::select(parents)).await?;
+    let mut out: HashMap<i32, Vec<_>> = HashMap::new();
+    for row in &rows {
+        let parent: i32 = row.try_get("", PARENT)?;
+        out.entry(parent)
+            .or_default()
+            .push(<R::E as EntityTrait>::Model::from_query_result(row, "")?);
+    }
+    Ok(out)
+}
+
+macro_rules! list_rel {
+    ($(#[$doc:meta])* $name:ident, $entity:ty, |$parents:ident| $body:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl ListRel for $name {
+            type E = $entity;
+            fn select($parents: &[i32]) -> SelectStatement {
+                $body
+            }
+        }
+    };
+}
+
+list_rel!(PersonAliases, person_alias::Entity, |p| {
+    let mut q = select_with_parent::<person_alias::Entity>(col("person_alias", "person_id"), p);
+    q.order_by((person_alias::Entity, person_alias::Column::Id), Order::Asc);
+    q
+});
+list_rel!(OrganizationAliases, organization_alias::Entity, |p| {
+    let mut q = select_with_parent::<organization_alias::Entity>(
+        col("organization_alias", "organization_id"),
+        p,
+    );
+    q.order_by(
+        (organization_alias::Entity, organization_alias::Column::Id),
+        Order::Asc,
+    );
+    q
+});
+list_rel!(LocationAliases, location_alias::Entity, |p| {
+    let mut q =
+        select_with_parent::<location_alias::Entity>(col("location_alias", "location_id"), p);
+    q.order_by(
+        (location_alias::Entity, location_alias::Column::Id),
+        Order::Asc,
+    );
+    q
+});
+list_rel!(
+    /// Places directly inside a place, by name.
+    LocationChildren, location::Entity, |p| {
+    let mut q = select_with_parent::<location::Entity>(col("location", "parent_id"), p);
+    q.order_by((location::Entity, location::Column::Name), Order::Asc)
+        .order_by((location::Entity, location::Column::Id), Order::Asc);
+    q
+});
+list_rel!(
+    /// Every place a place is inside, nearest first.
+    LocationAncestors, location::Entity, |p| {
+    let mut q = via_link::<location::Entity>("location_closure", "descendant_id", "ancestor_id", p);
+    q.and_where(col("location_closure", "depth").gt(0))
+        .order_by((Alias::new("location_closure"), Alias::new("depth")), Order::Asc);
+    q
+});
+list_rel!(
+    /// The places a statement is about, by name.
+    StatementAbout, location::Entity, |p| {
+    let mut q = via_link::<location::Entity>("statement_about", "statement_id", "location_id", p);
+    q.order_by((location::Entity, location::Column::Name), Order::Asc)
+        .order_by((location::Entity, location::Column::Id), Order::Asc);
+    q
+});
+list_rel!(
+    /// The statements a statement contradicts.
+    StatementDisputes, statement::Entity, |p| {
+    let mut q = via_link::<statement::Entity>("statement_dispute", "statement_id", "disputed_id", p);
+    q.order_by((statement::Entity, statement::Column::Id), Order::Asc);
+    q
+});
+list_rel!(
+    /// The statements that contradict a statement.
+    StatementDisputedBy, statement::Entity, |p| {
+    let mut q = via_link::<statement::Entity>("statement_dispute", "disputed_id", "statement_id", p);
+    q.order_by((statement::Entity, statement::Column::Id), Order::Asc);
+    q
+});
+list_rel!(StatementEvidence, statement_evidence::Entity, |p| {
+    let mut q = select_with_parent::<statement_evidence::Entity>(
+        col("statement_evidence", "statement_id"),
+        p,
+    );
+    q.order_by(
+        (
+            statement_evidence::Entity,
+            statement_evidence::Column::SpanStart,
+        ),
+        Order::Asc,
+    );
+    q
+});
+list_rel!(CasualtyEvidence, casualty_evidence::Entity, |p| {
+    let mut q =
+        select_with_parent::<casualty_evidence::Entity>(col("casualty_evidence", "casualty_id"), p);
+    q.order_by(
+        (
+            casualty_evidence::Entity,
+            casualty_evidence::Column::SpanStart,
+        ),
+        Order::Asc,
+    );
+    q
+});
+
+/// A nested list with cursor paging (an article's people, a person's statements).
+pub trait PagedRel: Send + Sync + 'static {
+    type E: EntityTrait<Model = Self::M>;
+    type M: ModelTrait<Entity = Self::E> + FromQueryResult + Clone + Send + Sync;
+    /// Per-call options that change the list (ordering, including sub-places).
+    type Opts: Copy + Eq + Hash + Debug + Send + Sync + 'static;
+    /// Names the list in cursors, so a cursor of one list is refused by another.
+    const NAME: &'static str;
+    fn parent(opts: Self::Opts) -> Expr;
+    /// Selects the targets with [`PARENT`] for the given parents (no order, no limit).
+    fn select(parents: &[i32], opts: Self::Opts) -> SelectStatement;
+    fn keys(opts: Self::Opts) -> Vec<SortKey<Self::E>>;
+    fn scope(parent: i32, opts: Self::Opts) -> String {
+        format!("{}|{parent}|{opts:?}", Self::NAME)
+    }
+}
+
+macro_rules! paged_rel {
+    ($(#[$doc:meta])* $name:ident, $entity:ident, $opts:ty, |$o:ident| parent = $parent:expr, select = |$p:ident| $select:expr, keys = $keys:expr) => {
+        $(#[$doc])*
+        pub struct $name;
+        impl PagedRel for $name {
+            type E = $entity::Entity;
+            type M = $entity::Model;
+            type Opts = $opts;
+            const NAME: &'static str = stringify!($name);
+            #[allow(unused_variables)]
+            fn parent($o: $opts) -> Expr {
+                $parent
+            }
+            #[allow(unused_variables)]
+            fn select($p: &[i32], $o: $opts) -> SelectStatement {
+                $select
+            }
+            #[allow(unused_variables)]
+            fn keys($o: $opts) -> Vec<SortKey<$entity::Entity>> {
+                $keys
+            }
+        }
+    };
+}
+
+fn by_name<E: EntityTrait>(name: E::Column, id: E::Column) -> Vec<SortKey<E>> {
+    vec![SortKey::asc(name), SortKey::asc(id)]
+}
+
+fn newest_articles() -> Vec<SortKey<article::Entity>> {
+    vec![
+        SortKey::desc(article::Column::PublishedAt),
+        SortKey::desc(article::Column::Id),
+    ]
+}
+
+/// Statements ordered by when they were said (`desc`: newest first), undated last.
+pub fn statements_by_date(desc: bool) -> Vec<SortKey<statement::Entity>> {
+    vec![
+        SortKey::dir(statement::Column::SaidAt, desc),
+        SortKey::dir(statement::Column::Id, desc),
+    ]
+}
+
+pub fn newest_casualties() -> Vec<SortKey<casualty::Entity>> {
+    vec![
+        SortKey::desc(casualty::Column::AsOf),
+        SortKey::desc(casualty::Column::Id),
+    ]
+}
+
+paged_rel!(
+    /// People an article mentions, by name.
+    ArticlePeople, person, (), |o| parent = col("article_person", "article_id"),
+    select = |p| via_link::<person::Entity>("article_person", "article_id", "person_id", p),
+    keys = by_name::<person::Entity>(person::Column::Name, person::Column::Id));
+paged_rel!(
+    ArticleOrganizations,
+    organization,
+    (),
+    |o| parent = col("article_organization", "article_id"),
+    select = |p| via_link::<organization::Entity>(
+        "article_organization",
+        "article_id",
+        "organization_id",
+        p
+    ),
+    keys = by_name::<organization::Entity>(organization::Column::Name, organization::Column::Id)
+);
+paged_rel!(
+    ArticleLocations,
+    location,
+    (),
+    |o| parent = col("article_location", "article_id"),
+    select = |p| via_link::<location::Entity>("article_location", "article_id", "location_id", p),
+    keys = by_name::<location::Entity>(location::Column::Name, location::Column::Id)
+);
+paged_rel!(
+    /// An article's statements in the order the article reports them.
+    ArticleStatements, statement, (), |o| parent = col("statement", "article_id"),
+    select = |p| select_with_parent::<statement::Entity>(col("statement", "article_id"), p),
+    keys = vec![SortKey::asc(statement::Column::Position), SortKey::asc(statement::Column::Id)]);
+paged_rel!(
+    ArticleCasualties,
+    casualty,
+    (),
+    |o| parent = col("casualty", "article_id"),
+    select = |p| select_with_parent::<casualty::Entity>(col("casualty", "article_id"), p),
+    keys = vec![
+        SortKey::asc(casualty::Column::Position),
+        SortKey::asc(casualty::Column::Id)
+    ]
+);
+paged_rel!(
+    /// What a person said; the option is "newest first".
+    PersonStatements, statement, bool, |o| parent = col("statement", "speaker_person_id"),
+    select = |p| select_with_parent::<statement::Entity>(col("statement", "speaker_person_id"), p),
+    keys = statements_by_date(o));
+paged_rel!(
+    PersonArticles,
+    article,
+    (),
+    |o| parent = col("article_person", "person_id"),
+    select = |p| via_link::<article::Entity>("article_person", "person_id", "article_id", p),
+    keys = newest_articles()
+);
+paged_rel!(
+    OrganizationStatements,
+    statement,
+    bool,
+    |o| parent = col("statement", "speaker_organization_id"),
+    select =
+        |p| select_with_parent::<statement::Entity>(col("statement", "speaker_organization_id"), p),
+    keys = statements_by_date(o)
+);
+paged_rel!(
+    OrganizationArticles,
+    article,
+    (),
+    |o| parent = col("article_organization", "organization_id"),
+    select =
+        |p| via_link::<article::Entity>("article_organization", "organization_id", "article_id", p),
+    keys = newest_articles()
+);
+paged_rel!(
+    LocationArticles,
+    article,
+    (),
+    |o| parent = col("article_location", "location_id"),
+    select = |p| via_link::<article::Entity>("article_location", "location_id", "article_id", p),
+    keys = newest_articles()
+);
+paged_rel!(
+    /// Statements about a place, newest first.
+    LocationStatements, statement, (), |o| parent = col("statement_about", "location_id"),
+    select = |p| via_link::<statement::Entity>("statement_about", "location_id", "statement_id", p),
+    keys = statements_by_date(true));
+paged_rel!(
+    /// Casualty figures for a place; the option is "include every place inside it".
+    LocationCasualties, casualty, bool, |o| parent = if o { col("location_closure", "ancestor_id") } else { col("casualty", "location_id") },
+    select = |p| if o {
+        let mut q = select_with_parent::<casualty::Entity>(col("location_closure", "ancestor_id"), p);
+        q.join(JoinType::InnerJoin, Alias::new("location_closure"),
+            col("location_closure", "descendant_id").equals((casualty::Entity, casualty::Column::LocationId)));
+        q
+    } else {
+        select_with_parent::<casualty::Entity>(col("casualty", "location_id"), p)
+    },
+    keys = newest_casualties());
