@@ -105,6 +105,8 @@ impl Query {
 
     /// Articles, newest first unless `orderBy` says otherwise; page with `first/after` or
     /// `last/before` (at most 100 a page, 20 by default).
+    // One parameter per GraphQL argument of the contract.
+    #[allow(clippy::too_many_arguments)]
     async fn articles(
         &self,
         ctx: &Context<'_>,

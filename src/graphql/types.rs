@@ -562,23 +562,17 @@ impl Location {
         nested::<rel::LocationStatements, _>(ctx, self.model.id, first, after, (), Statement).await
     }
     /// Casualty figures for this place, latest as-of date first; with
-    /// `includeDescendants: true`, also those for every place inside it.
+    /// `includeDescendants: true`, also those for every place inside it (default false).
     async fn casualties(
         &self,
         ctx: &Context<'_>,
         first: Option<i32>,
         after: Option<String>,
-        #[graphql(default = false)] include_descendants: bool,
+        include_descendants: Option<bool>,
     ) -> async_graphql::Result<Connection<Casualty>> {
-        nested::<rel::LocationCasualties, _>(
-            ctx,
-            self.model.id,
-            first,
-            after,
-            include_descendants,
-            Casualty,
-        )
-        .await
+        let include = include_descendants.unwrap_or(false);
+        nested::<rel::LocationCasualties, _>(ctx, self.model.id, first, after, include, Casualty)
+            .await
     }
 }
 

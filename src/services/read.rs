@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement, SimpleExpr,
+    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
@@ -78,8 +78,7 @@ fn contains(column: Expr, needle: &str) -> SimpleExpr {
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Expr::cust_with_expr("LOWER($1)", column)
-        .like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
+    Expr::from(Func::lower(column)).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 fn col(table: &str, column: &str) -> Expr {

@@ -1,0 +1,223 @@
+//! Test harness: every test gets its own freshly created database (a temporary SQLite file,
+//! or a uniquely named Postgres database that is dropped afterwards) and its own server on
+//! port 0. `api_test!` runs one test body against both backends.
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use newsgraph::configuration::Settings;
+use newsgraph::services::ingest::{self, ArticleDocument, IngestLock};
+use newsgraph::startup::{AppState, Application};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub state: Arc<AppState>,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    SqliteDir(std::path::PathBuf),
+    PostgresDatabase { admin_url: String, name: String },
+}
+
+fn init_logs() {
+    if std::env::var("TEST_LOG").is_ok() {
+        newsgraph::telemetry::init();
+    }
+}
+
+/// Whether the person running the tests opted out of the Postgres half
+/// (`NEWSGRAPH_TEST_SKIP_POSTGRES=1`, documented in the README). CI never sets it.
+pub fn postgres_skipped() -> bool {
+    std::env::var("NEWSGRAPH_TEST_SKIP_POSTGRES")
+        .is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+}
+
+pub fn postgres_admin_url() -> String {
+    std::env::var("NEWSGRAPH_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_string())
+}
+
+fn unique_name() -> String {
+    format!("newsgraph_test_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Replaces the database name (the path) of a Postgres URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (url, None),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..]
+        .find('/')
+        .map(|i| i + scheme_end)
+        .unwrap_or(base.len());
+    let mut out = format!("{}/{}", &base[..host_end], name);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
+}
+
+/// Starts the app on a fresh database of `backend`, with the sample article loaded when `seed`.
+pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
+    init_logs();
+    let (database_url, cleanup) = match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join(unique_name());
+            std::fs::create_dir_all(&dir).expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+            (url, Cleanup::SqliteDir(dir))
+        }
+        Backend::Postgres => {
+            let admin_url = postgres_admin_url();
+            let name = unique_name();
+            let admin = Database::connect(admin_url.as_str()).await.unwrap_or_else(|e| {
+                panic!(
+                    "Postgres is unreachable at {admin_url} ({e}). Start it, set NEWSGRAPH_TEST_POSTGRES_URL, \
+                     or opt out of the Postgres half with NEWSGRAPH_TEST_SKIP_POSTGRES=1"
+                )
+            });
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .expect("create test database");
+            admin.close().await.ok();
+            (
+                with_database(&admin_url, &name),
+                Cleanup::PostgresDatabase { admin_url, name },
+            )
+        }
+    };
+    let settings = Settings {
+        database_url,
+        embedded_default: false,
+        bind: "127.0.0.1:0".into(),
+        migrate_on_start: true,
+        seed_sample: seed,
+        db_max_connections: 5,
+    };
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        state,
+        cleanup,
+    }
+}
+
+impl TestApp {
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.state.db
+    }
+
+    /// POSTs one GraphQL operation and returns the JSON response (any status).
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let res = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("request sent");
+        res.json().await.expect("a JSON response")
+    }
+
+    /// Like `graphql`, but fails the test on any GraphQL error and returns `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.graphql(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// SQL statements the server has run so far.
+    pub fn sql_statements(&self) -> u64 {
+        self.state.sql_statements.load(Ordering::SeqCst)
+    }
+
+    pub async fn ingest(&self, doc: &ArticleDocument) -> ingest::Ingested {
+        ingest::ingest(self.db(), &IngestLock::default(), doc)
+            .await
+            .expect("ingest")
+    }
+
+    pub async fn teardown(self) {
+        match self.cleanup {
+            Cleanup::SqliteDir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::PostgresDatabase { admin_url, name } => {
+                if let Ok(admin) = Database::connect(admin_url.as_str()).await {
+                    let _ = admin
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                    admin.close().await.ok();
+                }
+            }
+        }
+    }
+}
+
+/// The first GraphQL error's `extensions.code`.
+pub fn error_code(body: &Value) -> String {
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("<none>")
+        .to_string()
+}
+
+/// Runs the body against SQLite and against Postgres, each on a fresh database with the
+/// sample article loaded (`api_test!(name, empty, |app| ...)` starts from an empty one).
+#[macro_export]
+macro_rules! api_test {
+    ($name:ident, |$app:ident| $body:block) => {
+        $crate::api_test!($name, seeded, |$app| $body);
+    };
+    ($name:ident, $seed:ident, |$app:ident| $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(unused_imports)]
+            use $crate::helpers::*;
+
+            async fn run($app: &TestApp) $body
+
+            fn seeded() -> bool { stringify!($seed) == "seeded" }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let app = spawn_app_with(Backend::Sqlite, seeded()).await;
+                run(&app).await;
+                app.teardown().await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                if postgres_skipped() {
+                    eprintln!("skipped: NEWSGRAPH_TEST_SKIP_POSTGRES is set");
+                    return;
+                }
+                let app = spawn_app_with(Backend::Postgres, seeded()).await;
+                run(&app).await;
+                app.teardown().await;
+            }
+        }
+    };
+}

@@ -1,0 +1,13 @@
+//! The API suite: HTTP requests to a server on port 0, against SQLite and Postgres.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod batching;
+mod errors;
+mod filters;
+mod fixtures;
+mod http;
+mod pagination;
+mod sample_graph;
+mod schema;

@@ -1,0 +1,305 @@
+//! Keyset pagination: forward, backward, stable under inserts, cursors bound to their list.
+use serde_json::{Value, json};
+
+use crate::api_test;
+use crate::fixtures;
+
+async fn seed(app: &crate::helpers::TestApp, n: usize) {
+    for i in 0..n {
+        app.ingest(&fixtures::article(i)).await;
+    }
+}
+
+fn titles(conn: &Value) -> Vec<String> {
+    conn["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const PAGE: &str = r#"query($first: Int, $after: String, $last: Int, $before: String, $order: ArticleOrder) {
+  articles(first: $first, after: $after, last: $last, before: $before, orderBy: $order) {
+    totalCount
+    edges { cursor node { title publishedAt } }
+    pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+  } }"#;
+
+api_test!(
+    paging_forward_visits_every_article_once_newest_first,
+    empty,
+    |app| {
+        seed(app, 23).await;
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        let mut pages = 0;
+        loop {
+            let d = app.data(PAGE, json!({ "first": 7, "after": after })).await;
+            let conn = &d["articles"];
+            assert_eq!(conn["totalCount"], 23);
+            seen.extend(titles(conn));
+            pages += 1;
+            assert_eq!(conn["pageInfo"]["hasPreviousPage"], pages > 1);
+            if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(pages, 4);
+        // Without `first`, a page holds 20.
+        let d = app
+            .data(
+                "{ articles { nodes { id } pageInfo { hasNextPage } } }",
+                json!({}),
+            )
+            .await;
+        assert_eq!(d["articles"]["nodes"].as_array().unwrap().len(), 20);
+        assert_eq!(d["articles"]["pageInfo"]["hasNextPage"], true);
+        let expected: Vec<String> = (0..23)
+            .rev()
+            .map(|i| format!("Generated article {i:03}"))
+            .collect();
+        assert_eq!(seen, expected);
+    }
+);
+
+api_test!(paging_backward_with_last_and_before, empty, |app| {
+    seed(app, 10).await;
+    let d = app.data(PAGE, json!({ "last": 3 })).await;
+    assert_eq!(
+        titles(&d["articles"]),
+        [
+            "Generated article 002",
+            "Generated article 001",
+            "Generated article 000"
+        ]
+    );
+    assert_eq!(d["articles"]["pageInfo"]["hasPreviousPage"], true);
+    assert_eq!(d["articles"]["pageInfo"]["hasNextPage"], false);
+    let before = d["articles"]["pageInfo"]["startCursor"].clone();
+    let d = app.data(PAGE, json!({ "last": 3, "before": before })).await;
+    assert_eq!(
+        titles(&d["articles"]),
+        [
+            "Generated article 005",
+            "Generated article 004",
+            "Generated article 003"
+        ]
+    );
+    assert_eq!(d["articles"]["pageInfo"]["hasNextPage"], true);
+    // A cursor from a forward page works backward too: it marks a position in the same list.
+    let fwd = app.data(PAGE, json!({ "first": 2 })).await;
+    let after_second = fwd["articles"]["pageInfo"]["endCursor"].clone();
+    let back = app
+        .data(PAGE, json!({ "last": 5, "before": after_second }))
+        .await;
+    assert_eq!(titles(&back["articles"]), ["Generated article 009"]);
+    assert_eq!(back["articles"]["pageInfo"]["hasPreviousPage"], false);
+});
+
+api_test!(ordering_by_title_in_both_directions, empty, |app| {
+    seed(app, 5).await;
+    let asc = app
+        .data(
+            PAGE,
+            json!({ "first": 5, "order": { "field": "TITLE", "direction": "ASC" } }),
+        )
+        .await;
+    assert_eq!(titles(&asc["articles"])[0], "Generated article 000");
+    let desc = app
+        .data(
+            PAGE,
+            json!({ "first": 2, "order": { "field": "TITLE", "direction": "DESC" } }),
+        )
+        .await;
+    assert_eq!(
+        titles(&desc["articles"]),
+        ["Generated article 004", "Generated article 003"]
+    );
+    let next = app
+        .data(PAGE, json!({ "first": 2, "after": desc["articles"]["pageInfo"]["endCursor"], "order": { "field": "TITLE", "direction": "DESC" } }))
+        .await;
+    assert_eq!(
+        titles(&next["articles"]),
+        ["Generated article 002", "Generated article 001"]
+    );
+});
+
+api_test!(pages_stay_stable_when_articles_are_added, empty, |app| {
+    seed(app, 10).await;
+    let first = app.data(PAGE, json!({ "first": 4 })).await;
+    let cursor = first["articles"]["pageInfo"]["endCursor"].clone();
+    // A newer article lands at the top of the list while the client pages.
+    app.ingest(&fixtures::article(50)).await;
+    let second = app.data(PAGE, json!({ "first": 4, "after": cursor })).await;
+    assert_eq!(
+        titles(&second["articles"]),
+        [
+            "Generated article 005",
+            "Generated article 004",
+            "Generated article 003",
+            "Generated article 002"
+        ]
+    );
+    assert_eq!(second["articles"]["totalCount"], 11);
+});
+
+api_test!(
+    undated_articles_come_last_and_page_correctly,
+    empty,
+    |app| {
+        for i in 0..4 {
+            let mut doc = fixtures::article(i);
+            if i % 2 == 0 {
+                doc.published_at = None;
+            }
+            app.ingest(&doc).await;
+        }
+        let mut seen = Vec::new();
+        let mut after = Value::Null;
+        loop {
+            let d = app.data(PAGE, json!({ "first": 1, "after": after })).await;
+            seen.extend(titles(&d["articles"]));
+            if !d["articles"]["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+                break;
+            }
+            after = d["articles"]["pageInfo"]["endCursor"].clone();
+        }
+        assert_eq!(
+            seen,
+            [
+                "Generated article 003",
+                "Generated article 001",
+                "Generated article 002",
+                "Generated article 000"
+            ]
+        );
+    }
+);
+
+api_test!(a_cursor_from_another_list_is_refused, |app| {
+    let people = app
+        .data("{ people(first: 1) { pageInfo { endCursor } } }", json!({}))
+        .await;
+    let cursor = people["people"]["pageInfo"]["endCursor"].clone();
+    let body = app
+        .graphql(PAGE, json!({ "first": 1, "after": cursor }))
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), "BAD_USER_INPUT");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("different list"),
+        "{body}"
+    );
+    // Same list, another ordering: refused too.
+    let by_date = app.data(PAGE, json!({ "first": 1 })).await;
+    let body = app
+        .graphql(PAGE, json!({ "first": 1, "after": by_date["articles"]["pageInfo"]["endCursor"], "order": { "field": "TITLE", "direction": "ASC" } }))
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), "BAD_USER_INPUT");
+    // A nested list's cursor belongs to its parent.
+    let q = r#"query($after: String) { un: person(name: "putin") { statements(first: 1, after: $after) { pageInfo { endCursor } nodes { text } } } }"#;
+    let d = app.data(q, json!({})).await;
+    let next = app
+        .data(
+            q,
+            json!({ "after": d["un"]["statements"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(
+        next["un"]["statements"]["nodes"].as_array().unwrap().len(),
+        1
+    );
+    let other = r#"query($after: String) { person(name: "zelensky") { statements(first: 1, after: $after) { nodes { text } } } }"#;
+    let body = app
+        .graphql(
+            other,
+            json!({ "after": d["un"]["statements"]["pageInfo"]["endCursor"] }),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&body), "BAD_USER_INPUT");
+});
+
+api_test!(nested_lists_page_with_their_own_cursors, |app| {
+    let q = r#"query($after: String) { article(url: "https://newsgraph.example/seed/1a2292c64066d769") {
+        statements(first: 5, after: $after) { totalCount pageInfo { hasNextPage hasPreviousPage endCursor } nodes { text } } } }"#;
+    let mut all = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let d = app.data(q, json!({ "after": after })).await;
+        let conn = &d["article"]["statements"];
+        assert_eq!(conn["totalCount"], 18);
+        all.extend(
+            conn["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["text"].as_str().unwrap().to_string()),
+        );
+        if !conn["pageInfo"]["hasNextPage"].as_bool().unwrap() {
+            break;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(all.len(), 18);
+    let unique: std::collections::HashSet<_> = all.iter().collect();
+    assert_eq!(unique.len(), 18);
+    assert_eq!(
+        all[17],
+        "Ukraine's military contested Russian assertions regarding other areas, such as the northeastern town of Vovchansk and Kupyans, reinforcing a narrative of improved positions despite claims of Russian victories"
+    );
+});
+
+api_test!(page_size_is_limited_to_100_and_says_so, |app| {
+    for (args, needle) in [
+        ("first: 101", "between 0 and 100"),
+        ("first: -1", "between 0 and 100"),
+        ("last: 1000", "between 0 and 100"),
+        ("first: 1, last: 1", "not both"),
+    ] {
+        let body = app
+            .graphql(
+                &format!("{{ articles({args}) {{ totalCount }} }}"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            crate::helpers::error_code(&body),
+            "BAD_USER_INPUT",
+            "{args}: {body}"
+        );
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains(needle),
+            "{args}: {body}"
+        );
+    }
+    let nested = app
+        .graphql(
+            "{ people(first: 1) { nodes { statements(first: 500) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(crate::helpers::error_code(&nested), "BAD_USER_INPUT");
+    // Beyond a 32-bit integer the value is not even an Int.
+    let huge = app
+        .graphql("{ articles(first: 4496376036) { totalCount } }", json!({}))
+        .await;
+    assert!(huge["errors"].is_array(), "{huge}");
+    assert!(huge.get("data").is_none_or(|d| d.is_null()), "{huge}");
+    // first: 0 is a cheap way to get only the count.
+    let zero = app
+        .data(
+            "{ articles(first: 0) { totalCount nodes { id } pageInfo { hasNextPage } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(zero["articles"]["totalCount"], 1);
+    assert_eq!(zero["articles"]["nodes"], json!([]));
+    assert_eq!(zero["articles"]["pageInfo"]["hasNextPage"], true);
+});
