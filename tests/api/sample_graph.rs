@@ -363,3 +363,11 @@ api_test!(every_type_round_trips_through_node_and_nodes, |app| {
         .await;
     assert_eq!(missing["node"], Value::Null);
 });
+
+api_test!(every_documented_example_runs_without_errors, |app| {
+    for (i, query) in newsgraph::http::graphiql::EXAMPLES.iter().enumerate() {
+        let data = app.data(query, json!({})).await;
+        let root = data.as_object().unwrap().values().next().unwrap();
+        assert!(!root.is_null(), "example {} found nothing: {data}", i + 1);
+    }
+});
