@@ -8,6 +8,66 @@ use sea_orm::ConnectOptions;
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://newsgraph.db?mode=rwc";
 
+/// The API keys that may write (`NEWSGRAPH_API_KEYS`, comma-separated, and/or one per line
+/// in the file named by `NEWSGRAPH_API_KEYS_FILE`). `Debug` prints how many, never the keys.
+#[derive(Clone, Default)]
+pub struct ApiKeys(Vec<String>);
+
+impl fmt::Debug for ApiKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ApiKeys({} configured)", self.0.len())
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+impl ApiKeys {
+    pub fn new(keys: impl IntoIterator<Item = String>) -> Self {
+        Self(
+            keys.into_iter()
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty() && !k.starts_with('#'))
+                .collect(),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether `presented` is one of the keys; every key is compared, in constant time, so the
+    /// time taken does not tell which one matched or how much of one did.
+    pub fn matches(&self, presented: &str) -> bool {
+        !presented.is_empty()
+            && self.0.iter().fold(false, |found, k| {
+                constant_time_eq(k.as_bytes(), presented.as_bytes()) | found
+            })
+    }
+
+    fn from_env() -> Result<Self, String> {
+        let mut keys: Vec<String> = std::env::var("NEWSGRAPH_API_KEYS")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_string)
+            .collect();
+        if let Ok(path) = std::env::var("NEWSGRAPH_API_KEYS_FILE")
+            && !path.trim().is_empty()
+        {
+            let text = std::fs::read_to_string(path.trim()).map_err(|e| {
+                format!("cannot read NEWSGRAPH_API_KEYS_FILE ({}): {e}", path.trim())
+            })?;
+            keys.extend(text.lines().map(str::to_string));
+        }
+        Ok(Self::new(keys))
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
     /// `postgres://...` or `sqlite://...`.
@@ -23,6 +83,8 @@ pub struct Settings {
     pub seed_sample: bool,
     /// Maximum pooled database connections (`NEWSGRAPH_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// Keys that may call mutations.
+    pub api_keys: ApiKeys,
 }
 
 impl fmt::Debug for Settings {
@@ -34,6 +96,7 @@ impl fmt::Debug for Settings {
             .field("migrate_on_start", &self.migrate_on_start)
             .field("seed_sample", &self.seed_sample)
             .field("db_max_connections", &self.db_max_connections)
+            .field("api_keys", &self.api_keys)
             .finish()
     }
 }
@@ -97,6 +160,7 @@ impl Settings {
             migrate_on_start: env_bool("NEWSGRAPH_MIGRATE")?.unwrap_or(true),
             seed_sample: env_bool("NEWSGRAPH_SEED_SAMPLE")?.unwrap_or(embedded_default),
             db_max_connections,
+            api_keys: ApiKeys::from_env()?,
         })
     }
 

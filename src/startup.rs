@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::configuration::{Settings, mask_password};
+use crate::configuration::{ApiKeys, Settings, mask_password};
 use crate::entities::article;
 use crate::graphql::{self, AppSchema};
 use crate::http;
@@ -18,6 +18,7 @@ use crate::services::ingest::{self, IngestLock};
 /// Shared, read-only state of a running server.
 pub struct AppState {
     pub db: DatabaseConnection,
+    pub api_keys: ApiKeys,
     pub schema: AppSchema,
     /// SQL statements run since start-up (for `/metrics`, benchmarks and the N+1 test).
     pub sql_statements: Arc<AtomicU64>,
@@ -80,8 +81,12 @@ impl Application {
             tracing::info!("loaded the sample article into the empty database");
         }
         let schema = graphql::build_schema(Some(db.clone()));
+        if settings.api_keys.is_empty() {
+            tracing::warn!("no API keys configured (NEWSGRAPH_API_KEYS): mutations are refused");
+        }
         let state = Arc::new(AppState {
             db,
+            api_keys: settings.api_keys.clone(),
             schema,
             sql_statements: counter,
         });

@@ -1,24 +1,33 @@
 //! The GraphQL API: thin resolvers over the services, batching loaders, error mapping.
 //! Knows nothing of actix; the http layer executes requests against [`AppSchema`].
+pub mod auth;
 pub mod connection;
+pub mod document;
 pub mod error;
 pub mod inputs;
 pub mod loaders;
+pub mod mutation;
 pub mod query;
 pub mod scalars;
 pub mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use std::sync::Arc;
+
+use async_graphql::{EmptySubscription, Schema};
 use sea_orm::DatabaseConnection;
 
+pub use mutation::Mutation;
 pub use query::Query;
 
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+use crate::services::ingest::IngestLock;
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema once at start-up; per-request state (loaders, caller) is added to each
 /// request by the http layer.
 pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
-    let mut builder = Schema::build(Query, EmptyMutation, EmptySubscription);
+    let mut builder =
+        Schema::build(Query, Mutation, EmptySubscription).data(Arc::new(IngestLock::default()));
     if let Some(db) = db {
         builder = builder.data(db);
     }

@@ -9,6 +9,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
+use crate::graphql::auth::Caller;
 use crate::graphql::loaders::loaders;
 use crate::startup::AppState;
 
@@ -264,7 +265,12 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
-    let gql = gql.data(loaders(state.db.clone()));
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let caller = Caller::from_authorization(&state.api_keys, authorization);
+    let gql = gql.data(loaders(state.db.clone())).data(caller);
     let response = state.schema.execute(gql).await;
     // Errors without a path come from parsing or validation: the request never executed.
     let request_failed = response.data == async_graphql::Value::Null

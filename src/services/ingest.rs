@@ -70,6 +70,9 @@ pub struct PersonInput {
     pub affiliation_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wikidata_id: Option<String>,
+    /// False for a person listed only because something else refers to them.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub mentioned: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -86,6 +89,9 @@ pub struct OrganizationInput {
     pub country_ref: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wikidata_id: Option<String>,
+    /// False for an organization listed only because something else refers to it.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub mentioned: bool,
 }
 
 fn yes() -> bool {
@@ -700,21 +706,31 @@ async fn write<C: ConnectionTrait>(db: &C, doc: &ArticleDocument) -> Result<Inge
         .filter(|l| l.mentioned)
         .filter_map(|l| locations.get(&l.reference).copied())
         .collect();
-    insert_links::<article_person::Entity, _>(db, people.values().copied().collect(), |id| {
+    let mentioned_people: Vec<i32> = doc
+        .people
+        .iter()
+        .filter(|p| p.mentioned)
+        .filter_map(|p| people.get(&p.reference).copied())
+        .collect();
+    let mentioned_organizations: Vec<i32> = doc
+        .organizations
+        .iter()
+        .filter(|o| o.mentioned)
+        .filter_map(|o| organizations.get(&o.reference).copied())
+        .collect();
+    insert_links::<article_person::Entity, _>(db, mentioned_people, |id| {
         article_person::ActiveModel {
             article_id: Set(art.id),
             person_id: Set(id),
         }
     })
     .await?;
-    insert_links::<article_organization::Entity, _>(
-        db,
-        organizations.values().copied().collect(),
-        |id| article_organization::ActiveModel {
+    insert_links::<article_organization::Entity, _>(db, mentioned_organizations, |id| {
+        article_organization::ActiveModel {
             article_id: Set(art.id),
             organization_id: Set(id),
-        },
-    )
+        }
+    })
     .await?;
     insert_links::<article_location::Entity, _>(db, mentioned_places, |id| {
         article_location::ActiveModel {
@@ -757,7 +773,9 @@ async fn write<C: ConnectionTrait>(db: &C, doc: &ArticleDocument) -> Result<Inge
     let mut old_iter = old.into_iter();
     for (i, s) in doc.statements.iter().enumerate() {
         let (sp, so) = actor(&s.speaker_ref);
-        let mut am = match old_iter.next() {
+        let existing = old_iter.next();
+        let update = existing.is_some();
+        let mut am = match existing {
             Some(m) => m.into_active_model(),
             None => statement::ActiveModel {
                 id: NotSet,
@@ -772,7 +790,7 @@ async fn write<C: ConnectionTrait>(db: &C, doc: &ArticleDocument) -> Result<Inge
         am.speaker_organization_id = Set(so);
         am.said_at = Set(s.said_at);
         am.place_id = Set(s.place_ref.as_ref().and_then(|r| locations.get(r).copied()));
-        let saved = if am.id.is_set() {
+        let saved = if update {
             am.update(db).await?
         } else {
             am.insert(db).await?
@@ -842,7 +860,9 @@ async fn write<C: ConnectionTrait>(db: &C, doc: &ArticleDocument) -> Result<Inge
     for (i, c) in doc.casualties.iter().enumerate() {
         let (rp, ro) = actor(&c.reported_by_ref);
         let (lo, hi) = stored_range(c);
-        let mut am = match old_iter.next() {
+        let existing = old_iter.next();
+        let update = existing.is_some();
+        let mut am = match existing {
             Some(m) => m.into_active_model(),
             None => casualty::ActiveModel {
                 id: NotSet,
@@ -865,7 +885,7 @@ async fn write<C: ConnectionTrait>(db: &C, doc: &ArticleDocument) -> Result<Inge
             .and_then(|r| locations.get(r).copied()));
         am.reported_by_person_id = Set(rp);
         am.reported_by_organization_id = Set(ro);
-        let saved = if am.id.is_set() {
+        let saved = if update {
             am.update(db).await?
         } else {
             am.insert(db).await?

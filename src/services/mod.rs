@@ -1,7 +1,10 @@
 //! The use cases: reading lists and relations, ingesting articles. The only layer that builds
 //! queries and transactions; it knows nothing of GraphQL or HTTP.
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod ingest;
 pub mod page;
 pub mod read;
 pub mod relations;
+pub mod write;

@@ -30,6 +30,7 @@ pub fn article(i: usize) -> ArticleDocument {
                 role: Some("spokesperson".into()),
                 affiliation_ref: Some("org".into()),
                 wikidata_id: None,
+                mentioned: true,
             },
             PersonInput {
                 reference: "own".into(),
@@ -38,6 +39,7 @@ pub fn article(i: usize) -> ArticleDocument {
                 role: None,
                 affiliation_ref: None,
                 wikidata_id: None,
+                mentioned: true,
             },
         ],
         organizations: vec![OrganizationInput {
@@ -47,6 +49,7 @@ pub fn article(i: usize) -> ArticleDocument {
             kind: Some("government".into()),
             country_ref: Some("country".into()),
             wikidata_id: None,
+            mentioned: true,
         }],
         locations: vec![
             loc(

@@ -10,6 +10,9 @@ use newsgraph::startup::{AppState, Application};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
 
+/// The API key the test servers accept for mutations.
+pub const TEST_API_KEY: &str = "test-key-0123456789";
+
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +23,8 @@ pub enum Backend {
 
 pub struct TestApp {
     pub address: String,
+    /// The database this app serves (for running the CLI against it).
+    pub database_url: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
     cleanup: Cleanup,
@@ -102,12 +107,13 @@ pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
         }
     };
     let settings = Settings {
-        database_url,
+        database_url: database_url.clone(),
         embedded_default: false,
         bind: "127.0.0.1:0".into(),
         migrate_on_start: true,
         seed_sample: seed,
         db_max_connections: 5,
+        api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
     };
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
@@ -115,6 +121,7 @@ pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        database_url,
         client: reqwest::Client::new(),
         state,
         cleanup,
@@ -128,14 +135,31 @@ impl TestApp {
 
     /// POSTs one GraphQL operation and returns the JSON response (any status).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
-        let res = self
+        self.graphql_with_key(None, query, variables).await
+    }
+
+    /// POSTs one operation with `Authorization: Bearer <key>` when a key is given.
+    pub async fn graphql_with_key(
+        &self,
+        key: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut req = self
             .client
             .post(format!("{}/graphql", self.address))
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("request sent");
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        let res = req.send().await.expect("request sent");
         res.json().await.expect("a JSON response")
+    }
+
+    /// POSTs one operation with the test API key (for mutations).
+    pub async fn mutate(&self, query: &str, variables: Value) -> Value {
+        self.graphql_with_key(Some(TEST_API_KEY), query, variables)
+            .await
     }
 
     /// Like `graphql`, but fails the test on any GraphQL error and returns `data`.
@@ -154,6 +178,37 @@ impl TestApp {
         ingest::ingest(self.db(), &IngestLock::default(), doc)
             .await
             .expect("ingest")
+    }
+
+    /// Runs the `newsgraph` binary against this app's database; returns (success, stdout, stderr).
+    pub fn cli(&self, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+            .args(args)
+            .env("DATABASE_URL", &self.database_url)
+            .env_remove("NEWSGRAPH_SEED_SAMPLE")
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        } else {
+            drop(child.stdin.take());
+        }
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     }
 
     pub async fn teardown(self) {

@@ -11,3 +11,4 @@ mod http;
 mod pagination;
 mod sample_graph;
 mod schema;
+mod writes;
