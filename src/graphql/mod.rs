@@ -26,8 +26,8 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema once at start-up; per-request state (loaders, caller) is added to each
 /// request by the http layer.
 pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
-    let mut builder =
-        Schema::build(Query, Mutation, EmptySubscription).data(Arc::new(IngestLock::default()));
+    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+        .data(Arc::new(IngestLock::default()));
     if let Some(db) = db {
         builder = builder.data(db);
     }

@@ -2,20 +2,26 @@
 //! back as `userErrors` (with the path of the field at fault) and writes nothing.
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, SimpleObject};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, MergedObject, Object, SimpleObject};
 use sea_orm::DatabaseConnection;
 
 use super::auth::require_writer;
 use super::document::ArticleDocument;
-use super::error::{IntoGql, to_graphql};
+use super::error::{IntoGql, bad_input, to_graphql};
 use super::inputs::parse_id;
-use super::types::Article;
+use super::loaders::ById;
+use super::types::{Article, Location, LocationKind, Organization, Person, loaders};
 use crate::domain::node_id::{NodeId, NodeKind};
+use crate::entities::{location, organization, person};
 use crate::services::ingest::{self, IngestError, IngestLock};
-use crate::services::write;
+use crate::services::write::{self, Patch};
 
 #[derive(Default)]
-pub struct Mutation;
+pub struct ArticleMutation;
+
+/// Every mutation: articles, and people, organizations and places.
+#[derive(MergedObject, Default)]
+pub struct Mutation(ArticleMutation, EntityMutation);
 
 /// Something wrong with the input, and where.
 #[derive(SimpleObject, Clone, Debug)]
@@ -62,7 +68,7 @@ fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
 }
 
 #[Object]
-impl Mutation {
+impl ArticleMutation {
     /// Writes one article with everything it reports, in one transaction: all of it lands or
     /// none of it. Re-ingesting a URL replaces that article's fields, statements, figures and
     /// mentions and keeps its ID.
@@ -125,6 +131,502 @@ impl Mutation {
                     code: "NOT_FOUND".into(),
                 }],
             }
+        })
+    }
+}
+
+// ---- people, organizations, places ------------------------------------------------------------
+
+/// `undefined` keeps a field, `null` clears it, a value sets it.
+fn patch<T, U>(
+    v: MaybeUndefined<T>,
+    f: impl FnOnce(T) -> async_graphql::Result<U>,
+) -> async_graphql::Result<Patch<U>> {
+    Ok(match v {
+        MaybeUndefined::Undefined => Patch::Keep,
+        MaybeUndefined::Null => Patch::Clear,
+        MaybeUndefined::Value(v) => Patch::Set(f(v)?),
+    })
+}
+
+/// Fields of a person. On update, an omitted field stays as it is and `null` clears it;
+/// `aliases`, when given, replaces the list.
+#[derive(InputObject)]
+pub struct PersonFieldsInput {
+    /// Required to create.
+    pub name: Option<String>,
+    pub aliases: Option<Vec<String>>,
+    pub role: MaybeUndefined<String>,
+    /// An Organization ID.
+    pub affiliation_id: MaybeUndefined<ID>,
+    /// Wikidata item id, e.g. "Q7747"; unique among people.
+    pub wikidata_id: MaybeUndefined<String>,
+}
+
+/// Fields of an organization (same update rules as `PersonFieldsInput`).
+#[derive(InputObject)]
+pub struct OrganizationFieldsInput {
+    /// Required to create.
+    pub name: Option<String>,
+    pub aliases: Option<Vec<String>>,
+    pub kind: MaybeUndefined<String>,
+    /// A Location ID.
+    pub country_id: MaybeUndefined<ID>,
+    pub wikidata_id: MaybeUndefined<String>,
+}
+
+/// Fields of a place (same update rules as `PersonFieldsInput`). Latitude and longitude are
+/// set or cleared together.
+#[derive(InputObject)]
+pub struct LocationFieldsInput {
+    /// Required to create.
+    pub name: Option<String>,
+    pub aliases: Option<Vec<String>>,
+    /// Required to create.
+    pub kind: Option<LocationKind>,
+    pub latitude: MaybeUndefined<f64>,
+    pub longitude: MaybeUndefined<f64>,
+    /// The containing place (a Location ID); moving a place moves everything inside it.
+    pub parent_id: MaybeUndefined<ID>,
+    pub wikidata_id: MaybeUndefined<String>,
+}
+
+/// Result of creating, updating or merging a person.
+#[derive(SimpleObject)]
+pub struct PersonPayload {
+    /// The saved (or kept) person; null when the input was rejected.
+    pub person: Option<Person>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of creating, updating or merging an organization.
+#[derive(SimpleObject)]
+pub struct OrganizationPayload {
+    pub organization: Option<Organization>,
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of creating, updating or merging a place.
+#[derive(SimpleObject)]
+pub struct LocationPayload {
+    pub location: Option<Location>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn rejected(errors: Vec<ingest::UserError>) -> Vec<UserError> {
+    errors.into_iter().map(Into::into).collect()
+}
+
+fn invalid_id(field: &str, e: async_graphql::Error) -> Vec<UserError> {
+    vec![UserError {
+        field: vec![field.to_string()],
+        message: e.message,
+        code: "INVALID_ID".into(),
+    }]
+}
+
+/// Splits a write result into (value, user errors), failing only on unexpected errors.
+fn outcome<T>(r: Result<T, IngestError>) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
+    match r {
+        Ok(v) => Ok((Some(v), vec![])),
+        Err(IngestError::Rejected(errors)) => Ok((None, rejected(errors))),
+        Err(IngestError::Failed(e)) => Err(to_graphql(&e)),
+    }
+}
+
+/// Parses an optional ID argument into a user error rather than a request error.
+macro_rules! id_or_user_error {
+    ($payload:ident, $field:ident, $id:expr, $kind:expr, $name:literal) => {
+        match parse_id(&$id, &[$kind]) {
+            Ok(n) => n,
+            Err(e) => {
+                return Ok($payload {
+                    $field: None,
+                    user_errors: invalid_id($name, e),
+                })
+            }
+        }
+    };
+}
+
+fn person_fields(i: PersonFieldsInput) -> async_graphql::Result<write::PersonFields> {
+    Ok(write::PersonFields {
+        name: i.name,
+        aliases: i.aliases,
+        role: patch(i.role, Ok)?,
+        affiliation_id: patch(i.affiliation_id, |id| {
+            parse_id(&id, &[NodeKind::Organization])
+        })?,
+        wikidata_id: patch(i.wikidata_id, Ok)?,
+    })
+}
+
+fn organization_fields(
+    i: OrganizationFieldsInput,
+) -> async_graphql::Result<write::OrganizationFields> {
+    Ok(write::OrganizationFields {
+        name: i.name,
+        aliases: i.aliases,
+        kind: patch(i.kind, Ok)?,
+        country_id: patch(i.country_id, |id| parse_id(&id, &[NodeKind::Location]))?,
+        wikidata_id: patch(i.wikidata_id, Ok)?,
+    })
+}
+
+fn location_fields(i: LocationFieldsInput) -> async_graphql::Result<write::LocationFields> {
+    let coordinates = match (i.latitude, i.longitude) {
+        (MaybeUndefined::Undefined, MaybeUndefined::Undefined) => Patch::Keep,
+        (MaybeUndefined::Null, MaybeUndefined::Null) => Patch::Clear,
+        (MaybeUndefined::Value(lat), MaybeUndefined::Value(lon)) => Patch::Set((lat, lon)),
+        _ => return Err(bad_input("give latitude and longitude together")),
+    };
+    Ok(write::LocationFields {
+        name: i.name,
+        aliases: i.aliases,
+        kind: i.kind.map(Into::into),
+        coordinates,
+        parent_id: patch(i.parent_id, |id| parse_id(&id, &[NodeKind::Location]))?,
+        wikidata_id: patch(i.wikidata_id, Ok)?,
+    })
+}
+
+/// Turns an input conversion error into user errors of a payload.
+fn fields_error(e: async_graphql::Error) -> Vec<UserError> {
+    vec![UserError {
+        field: vec!["input".into()],
+        message: e.message,
+        code: "BAD_USER_INPUT".into(),
+    }]
+}
+
+async fn delete_entity(
+    ctx: &Context<'_>,
+    kind: write::EntityKind,
+    node: NodeKind,
+    id: ID,
+    detach: bool,
+) -> async_graphql::Result<DeletePayload> {
+    require_writer(ctx)?;
+    let n = match parse_id(&id, &[node]) {
+        Ok(n) => n,
+        Err(e) => {
+            return Ok(DeletePayload {
+                deleted_id: None,
+                user_errors: invalid_id("id", e),
+            });
+        }
+    };
+    let (done, user_errors) = outcome(write::delete_entity(db(ctx)?, kind, n, detach).await)?;
+    Ok(DeletePayload {
+        deleted_id: done.map(|_| ID(NodeId::new(node, n).encode())),
+        user_errors,
+    })
+}
+
+#[derive(Default)]
+pub struct EntityMutation;
+
+#[Object]
+impl EntityMutation {
+    /// Creates a person (`input.name` required).
+    async fn create_person(
+        &self,
+        ctx: &Context<'_>,
+        input: PersonFieldsInput,
+    ) -> async_graphql::Result<PersonPayload> {
+        require_writer(ctx)?;
+        let fields = match person_fields(input) {
+            Ok(f) => f,
+            Err(e) => {
+                return Ok(PersonPayload {
+                    person: None,
+                    user_errors: fields_error(e),
+                });
+            }
+        };
+        let (p, user_errors) = outcome(write::save_person(db(ctx)?, None, fields).await)?;
+        Ok(PersonPayload {
+            person: p.map(Person),
+            user_errors,
+        })
+    }
+
+    /// Changes a person's fields.
+    async fn update_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: PersonFieldsInput,
+    ) -> async_graphql::Result<PersonPayload> {
+        require_writer(ctx)?;
+        let n = id_or_user_error!(PersonPayload, person, id, NodeKind::Person, "id");
+        let fields = match person_fields(input) {
+            Ok(f) => f,
+            Err(e) => {
+                return Ok(PersonPayload {
+                    person: None,
+                    user_errors: fields_error(e),
+                });
+            }
+        };
+        let (p, user_errors) = outcome(write::save_person(db(ctx)?, Some(n), fields).await)?;
+        Ok(PersonPayload {
+            person: p.map(Person),
+            user_errors,
+        })
+    }
+
+    /// Deletes a person. Refused while statements, figures or articles refer to them unless
+    /// `detach: true`, which clears those references first.
+    async fn delete_person(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = false)] detach: bool,
+    ) -> async_graphql::Result<DeletePayload> {
+        delete_entity(ctx, write::EntityKind::Person, NodeKind::Person, id, detach).await
+    }
+
+    /// Merges a duplicate person into another: statements, figures and mentions move to
+    /// `keepId`, the duplicate's names become aliases, and the duplicate is deleted.
+    async fn merge_people(
+        &self,
+        ctx: &Context<'_>,
+        keep_id: ID,
+        merge_id: ID,
+    ) -> async_graphql::Result<PersonPayload> {
+        require_writer(ctx)?;
+        let keep = id_or_user_error!(PersonPayload, person, keep_id, NodeKind::Person, "keepId");
+        let merge = id_or_user_error!(PersonPayload, person, merge_id, NodeKind::Person, "mergeId");
+        let (done, user_errors) =
+            outcome(write::merge_entities(db(ctx)?, write::EntityKind::Person, keep, merge).await)?;
+        let person = match done {
+            Some(()) => loaders(ctx)?
+                .load_one(ById::<person::Entity>::new(keep))
+                .await
+                .gql()?
+                .map(Person),
+            None => None,
+        };
+        Ok(PersonPayload {
+            person,
+            user_errors,
+        })
+    }
+
+    /// Creates an organization (`input.name` required).
+    async fn create_organization(
+        &self,
+        ctx: &Context<'_>,
+        input: OrganizationFieldsInput,
+    ) -> async_graphql::Result<OrganizationPayload> {
+        require_writer(ctx)?;
+        let fields = match organization_fields(input) {
+            Ok(f) => f,
+            Err(e) => {
+                return Ok(OrganizationPayload {
+                    organization: None,
+                    user_errors: fields_error(e),
+                });
+            }
+        };
+        let (o, user_errors) = outcome(write::save_organization(db(ctx)?, None, fields).await)?;
+        Ok(OrganizationPayload {
+            organization: o.map(Organization),
+            user_errors,
+        })
+    }
+
+    /// Changes an organization's fields.
+    async fn update_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: OrganizationFieldsInput,
+    ) -> async_graphql::Result<OrganizationPayload> {
+        require_writer(ctx)?;
+        let n = id_or_user_error!(
+            OrganizationPayload,
+            organization,
+            id,
+            NodeKind::Organization,
+            "id"
+        );
+        let fields = match organization_fields(input) {
+            Ok(f) => f,
+            Err(e) => {
+                return Ok(OrganizationPayload {
+                    organization: None,
+                    user_errors: fields_error(e),
+                });
+            }
+        };
+        let (o, user_errors) = outcome(write::save_organization(db(ctx)?, Some(n), fields).await)?;
+        Ok(OrganizationPayload {
+            organization: o.map(Organization),
+            user_errors,
+        })
+    }
+
+    /// Deletes an organization; refused while referred to, unless `detach: true`.
+    async fn delete_organization(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = false)] detach: bool,
+    ) -> async_graphql::Result<DeletePayload> {
+        delete_entity(
+            ctx,
+            write::EntityKind::Organization,
+            NodeKind::Organization,
+            id,
+            detach,
+        )
+        .await
+    }
+
+    /// Merges a duplicate organization into another (see `mergePeople`).
+    async fn merge_organizations(
+        &self,
+        ctx: &Context<'_>,
+        keep_id: ID,
+        merge_id: ID,
+    ) -> async_graphql::Result<OrganizationPayload> {
+        require_writer(ctx)?;
+        let keep = id_or_user_error!(
+            OrganizationPayload,
+            organization,
+            keep_id,
+            NodeKind::Organization,
+            "keepId"
+        );
+        let merge = id_or_user_error!(
+            OrganizationPayload,
+            organization,
+            merge_id,
+            NodeKind::Organization,
+            "mergeId"
+        );
+        let (done, user_errors) = outcome(
+            write::merge_entities(db(ctx)?, write::EntityKind::Organization, keep, merge).await,
+        )?;
+        let organization = match done {
+            Some(()) => loaders(ctx)?
+                .load_one(ById::<organization::Entity>::new(keep))
+                .await
+                .gql()?
+                .map(Organization),
+            None => None,
+        };
+        Ok(OrganizationPayload {
+            organization,
+            user_errors,
+        })
+    }
+
+    /// Creates a place (`input.name` and `input.kind` required).
+    async fn create_location(
+        &self,
+        ctx: &Context<'_>,
+        input: LocationFieldsInput,
+    ) -> async_graphql::Result<LocationPayload> {
+        require_writer(ctx)?;
+        let fields = match location_fields(input) {
+            Ok(f) => f,
+            Err(e) => {
+                return Ok(LocationPayload {
+                    location: None,
+                    user_errors: fields_error(e),
+                });
+            }
+        };
+        let (l, user_errors) = outcome(write::save_location(db(ctx)?, None, fields).await)?;
+        Ok(LocationPayload {
+            location: l.map(Location::new),
+            user_errors,
+        })
+    }
+
+    /// Changes a place's fields; a new `parentId` moves it with everything inside it.
+    async fn update_location(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        input: LocationFieldsInput,
+    ) -> async_graphql::Result<LocationPayload> {
+        require_writer(ctx)?;
+        let n = id_or_user_error!(LocationPayload, location, id, NodeKind::Location, "id");
+        let fields = match location_fields(input) {
+            Ok(f) => f,
+            Err(e) => {
+                return Ok(LocationPayload {
+                    location: None,
+                    user_errors: fields_error(e),
+                });
+            }
+        };
+        let (l, user_errors) = outcome(write::save_location(db(ctx)?, Some(n), fields).await)?;
+        Ok(LocationPayload {
+            location: l.map(Location::new),
+            user_errors,
+        })
+    }
+
+    /// Deletes a place; refused while referred to (including by places inside it) unless
+    /// `detach: true`, which also makes the places inside it top-level places.
+    async fn delete_location(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        #[graphql(default = false)] detach: bool,
+    ) -> async_graphql::Result<DeletePayload> {
+        delete_entity(
+            ctx,
+            write::EntityKind::Location,
+            NodeKind::Location,
+            id,
+            detach,
+        )
+        .await
+    }
+
+    /// Merges a duplicate place into another: references and the places inside it move to
+    /// `keepId`; its names become aliases.
+    async fn merge_locations(
+        &self,
+        ctx: &Context<'_>,
+        keep_id: ID,
+        merge_id: ID,
+    ) -> async_graphql::Result<LocationPayload> {
+        require_writer(ctx)?;
+        let keep = id_or_user_error!(
+            LocationPayload,
+            location,
+            keep_id,
+            NodeKind::Location,
+            "keepId"
+        );
+        let merge = id_or_user_error!(
+            LocationPayload,
+            location,
+            merge_id,
+            NodeKind::Location,
+            "mergeId"
+        );
+        let (done, user_errors) = outcome(
+            write::merge_entities(db(ctx)?, write::EntityKind::Location, keep, merge).await,
+        )?;
+        let location = match done {
+            Some(()) => loaders(ctx)?
+                .load_one(ById::<location::Entity>::new(keep))
+                .await
+                .gql()?
+                .map(Location::new),
+            None => None,
+        };
+        Ok(LocationPayload {
+            location,
+            user_errors,
         })
     }
 }

@@ -961,7 +961,7 @@ where
 
 /// Names to add as aliases of a matched entity: the document's name and aliases that the
 /// entity does not have yet.
-async fn add_aliases<C: ConnectionTrait>(
+pub(crate) async fn add_aliases<C: ConnectionTrait>(
     db: &C,
     owner: &str,
     id: i32,
@@ -1171,7 +1171,11 @@ async fn resolve_location<C: ConnectionTrait>(
 }
 
 /// Hangs the subtree rooted at `child` (a root until now) under `parent` in the closure table.
-async fn link_closure<C: ConnectionTrait>(db: &C, child: i32, parent: i32) -> ServiceResult<()> {
+pub(crate) async fn link_closure<C: ConnectionTrait>(
+    db: &C,
+    child: i32,
+    parent: i32,
+) -> ServiceResult<()> {
     let sql = "INSERT INTO location_closure (ancestor_id, descendant_id, depth) \
                SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 \
                FROM location_closure a, location_closure d \

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod batching;
+mod entities;
 mod errors;
 mod filters;
 mod fixtures;
