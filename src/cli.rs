@@ -7,9 +7,9 @@ use clap::{Parser, Subcommand};
 use sea_orm::DatabaseConnection;
 
 use crate::configuration::Settings;
-use crate::services::export;
 use crate::services::import::parse_documents;
 use crate::services::ingest::{self, IngestError, IngestLock};
+use crate::services::{export, generate};
 use crate::startup::{self, Application};
 
 #[derive(Parser, Debug)]
@@ -43,6 +43,16 @@ pub enum Command {
         /// Files to read (`-` for standard input).
         #[arg(required = true)]
         files: Vec<String>,
+    },
+    /// Generate a deterministic synthetic graph (scale 1: 10,000 articles, 2,000 people,
+    /// 5,000 places, 50,000 statements) into the database, or as NDJSON with --out.
+    Generate {
+        /// Size relative to scale 1 (0.1 is a tenth).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Write the documents to this file instead of ingesting them.
+        #[arg(long)]
+        out: Option<String>,
     },
     /// Write every article as an ingestion document, one per line (NDJSON).
     Export {
@@ -79,6 +89,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { files } => import(files).await,
         Command::Export { out } => export(out).await,
+        Command::Generate { scale, out } => generate(scale, out).await,
         Command::Seed => {
             let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
             let (db, _) = startup::connect(&settings).await?;
@@ -119,61 +130,134 @@ fn read_input(file: &str) -> anyhow::Result<String> {
     }
 }
 
-async fn import(files: Vec<String>) -> anyhow::Result<()> {
-    let db = open_database().await?;
+/// Counts of one import run.
+#[derive(Default)]
+struct Tally {
+    created: usize,
+    updated: usize,
+    rejected: Vec<String>,
+}
+
+/// Ingests documents one transaction each, with a progress line on a terminal.
+async fn ingest_all(
+    db: &DatabaseConnection,
+    source: &str,
+    docs: impl Iterator<Item = (String, Result<ingest::ArticleDocument, String>)>,
+    total: usize,
+    tally: &mut Tally,
+    started: Instant,
+) {
     let lock = IngestLock::default();
     let tty = std::io::stderr().is_terminal();
-    let started = Instant::now();
-    let (mut created, mut updated) = (0usize, 0usize);
-    let mut rejected: Vec<String> = Vec::new();
-    for file in &files {
-        let docs = parse_documents(&read_input(file)?);
-        let total = docs.len();
-        let mut last_draw = Instant::now();
-        for (i, parsed) in docs.into_iter().enumerate() {
-            let outcome = match parsed.doc {
-                Err(reason) => Err(reason),
-                Ok(doc) => match ingest::ingest(&db, &lock, &doc).await {
-                    Ok(out) => Ok(out.created),
-                    Err(IngestError::Rejected(errors)) => Err(errors
-                        .iter()
-                        .map(|e| format!("{}: {} ({})", e.field.join("."), e.message, e.code))
-                        .collect::<Vec<_>>()
-                        .join("; ")),
-                    Err(IngestError::Failed(e)) => Err(format!("failed: {e:#}")),
-                },
-            };
-            match outcome {
-                Ok(true) => created += 1,
-                Ok(false) => updated += 1,
-                Err(reason) => rejected.push(format!("{file}, {}: {reason}", parsed.label)),
-            }
-            if tty && (last_draw.elapsed() > Duration::from_millis(100) || i + 1 == total) {
-                last_draw = Instant::now();
-                let done = created + updated + rejected.len();
-                let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
-                eprint!("\r{file}: {}/{total} documents, {rate:.0}/s   ", i + 1);
-                let _ = std::io::stderr().flush();
-            }
+    let mut last_draw = Instant::now();
+    for (i, (label, doc)) in docs.enumerate() {
+        let outcome = match doc {
+            Err(reason) => Err(reason),
+            Ok(doc) => match ingest::ingest(db, &lock, &doc).await {
+                Ok(out) => Ok(out.created),
+                Err(IngestError::Rejected(errors)) => Err(errors
+                    .iter()
+                    .map(|e| format!("{}: {} ({})", e.field.join("."), e.message, e.code))
+                    .collect::<Vec<_>>()
+                    .join("; ")),
+                Err(IngestError::Failed(e)) => Err(format!("failed: {e:#}")),
+            },
+        };
+        match outcome {
+            Ok(true) => tally.created += 1,
+            Ok(false) => tally.updated += 1,
+            Err(reason) => tally.rejected.push(format!("{source}, {label}: {reason}")),
         }
-        if tty {
-            eprintln!();
+        if tty && (last_draw.elapsed() > Duration::from_millis(100) || i + 1 == total) {
+            last_draw = Instant::now();
+            let done = tally.created + tally.updated + tally.rejected.len();
+            let rate = done as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            eprint!("\r{source}: {}/{total} documents, {rate:.0}/s   ", i + 1);
+            let _ = std::io::stderr().flush();
         }
     }
+    if tty {
+        eprintln!();
+    }
+}
+
+fn report(tally: &Tally, started: Instant) -> anyhow::Result<()> {
     let secs = started.elapsed().as_secs_f64();
-    let done = created + updated + rejected.len();
-    for r in &rejected {
+    let done = tally.created + tally.updated + tally.rejected.len();
+    for r in &tally.rejected {
         eprintln!("rejected: {r}");
     }
     eprintln!(
-        "imported {done} documents in {secs:.1}s ({:.0}/s): {created} new, {updated} updated, {} rejected",
+        "imported {done} documents in {secs:.1}s ({:.0}/s): {} new, {} updated, {} rejected",
         done as f64 / secs.max(1e-9),
-        rejected.len()
+        tally.created,
+        tally.updated,
+        tally.rejected.len()
     );
-    if rejected.is_empty() {
+    if tally.rejected.is_empty() {
         Ok(())
     } else {
-        anyhow::bail!("{} of {done} documents were rejected", rejected.len())
+        anyhow::bail!("{} of {done} documents were rejected", tally.rejected.len())
+    }
+}
+
+async fn import(files: Vec<String>) -> anyhow::Result<()> {
+    let db = open_database().await?;
+    let started = Instant::now();
+    let mut tally = Tally::default();
+    for file in &files {
+        let docs = parse_documents(&read_input(file)?);
+        let total = docs.len();
+        ingest_all(
+            &db,
+            file,
+            docs.into_iter().map(|p| (p.label, p.doc)),
+            total,
+            &mut tally,
+            started,
+        )
+        .await;
+    }
+    report(&tally, started)
+}
+
+async fn generate(scale: f64, out: Option<String>) -> anyhow::Result<()> {
+    if !(scale.is_finite() && scale > 0.0 && scale <= 100.0) {
+        anyhow::bail!("--scale must be greater than 0 and at most 100 (got {scale})");
+    }
+    let sizes = generate::Sizes::at_scale(scale);
+    let docs = (0..sizes.articles).map(move |a| generate::article(&sizes, a));
+    match out {
+        Some(path) => {
+            let mut sink = std::io::BufWriter::new(
+                std::fs::File::create(&path).with_context(|| format!("cannot create {path}"))?,
+            );
+            for doc in docs {
+                serde_json::to_writer(&mut sink, &doc).context("cannot write documents")?;
+                sink.write_all(b"\n").context("cannot write documents")?;
+            }
+            sink.flush().context("cannot write documents")?;
+            eprintln!("wrote {} documents to {path}", sizes.articles);
+            Ok(())
+        }
+        None => {
+            let db = open_database().await?;
+            let started = Instant::now();
+            let mut tally = Tally::default();
+            let labelled = docs
+                .enumerate()
+                .map(|(i, d)| (format!("article {i}"), Ok(d)));
+            ingest_all(
+                &db,
+                "generate",
+                labelled,
+                sizes.articles,
+                &mut tally,
+                started,
+            )
+            .await;
+            report(&tally, started)
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! queries and transactions; it knows nothing of GraphQL or HTTP.
 pub mod error;
 pub mod export;
+pub mod generate;
 pub mod import;
 pub mod ingest;
 pub mod page;
