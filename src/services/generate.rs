@@ -369,7 +369,7 @@ pub fn article(sizes: &Sizes, a: usize) -> ArticleDocument {
         });
     }
     let mut casualties = Vec::new();
-    if a % 2 == 0 {
+    if a.is_multiple_of(2) {
         let place = place_refs[0].clone();
         let lo = 1 + (mix(seed, 120) % 200) as i32;
         let (qualifier, hi) = match pick(seed, 121, 3) {
