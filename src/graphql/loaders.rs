@@ -256,3 +256,23 @@ impl<R: PagedRel> Loader<CountOf<R>> for AppLoader {
 
 /// Keeps the error type nameable for resolvers.
 pub type LoadError = std::sync::Arc<ServiceError>;
+
+/// Whether some disputed or disputing statement is about a place.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Contested(pub i32);
+
+impl Loader<Contested> for AppLoader {
+    type Value = bool;
+    type Error = SharedError;
+
+    async fn load(&self, keys: &[Contested]) -> Result<HashMap<Contested, bool>, SharedError> {
+        let ids: Vec<i32> = keys.iter().map(|k| k.0).collect();
+        let contested = crate::services::analysis::contested_places(&self.db, &ids)
+            .await
+            .map_err(SharedError::new)?;
+        Ok(ids
+            .into_iter()
+            .map(|id| (Contested(id), contested.contains(&id)))
+            .collect())
+    }
+}

@@ -1,5 +1,6 @@
 //! The GraphQL API: thin resolvers over the services, batching loaders, error mapping.
 //! Knows nothing of actix; the http layer executes requests against [`AppSchema`].
+pub mod analysis;
 pub mod auth;
 pub mod connection;
 pub mod document;
@@ -26,7 +27,7 @@ pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 /// Builds the schema once at start-up; per-request state (loaders, caller) is added to each
 /// request by the http layer.
 pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
-    let mut builder = Schema::build(Query, Mutation::default(), EmptySubscription)
+    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .data(Arc::new(IngestLock::default()));
     if let Some(db) = db {
         builder = builder.data(db);

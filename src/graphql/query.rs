@@ -16,7 +16,11 @@ use crate::services::page::{MAX_PAGE_SIZE, Window};
 use crate::services::read;
 
 #[derive(Default)]
-pub struct Query;
+pub struct GraphQuery;
+
+/// Every query: the graph's entry points, and search and analysis over it.
+#[derive(async_graphql::MergedObject, Default)]
+pub struct Query(GraphQuery, super::analysis::AnalysisQuery);
 
 fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()
@@ -72,7 +76,7 @@ fn one_of<'a>(
 }
 
 #[Object]
-impl Query {
+impl GraphQuery {
     /// Any object by its global ID; null when it does not exist.
     async fn node(&self, ctx: &Context<'_>, id: ID) -> async_graphql::Result<Option<Node>> {
         let id = NodeId::parse(&id).map_err(|e| bad_input(e.to_string()))?;

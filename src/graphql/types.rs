@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use super::connection::{Connection, ListItem, wants_total};
 use super::error::IntoGql;
 use super::inputs::StatementOrder;
-use super::loaders::{ById, CountOf, ListOf, Loaders, PageOf};
+use super::loaders::{ById, Contested, CountOf, ListOf, Loaders, PageOf};
 use super::scalars::Date;
 use crate::domain::node_id::{NodeId, NodeKind};
 use crate::entities::{
@@ -520,6 +520,15 @@ impl Location {
     /// Wikidata item id, when known.
     async fn wikidata_id(&self) -> Option<&str> {
         self.model.wikidata_id.as_deref()
+    }
+    /// True when some statement about this place disputes another or is disputed (e.g. a
+    /// claim of capture and its denial); `claims(aboutLocationId:)` lists them.
+    async fn contested(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+        Ok(loaders(ctx)?
+            .load_one(Contested(self.model.id))
+            .await
+            .gql()?
+            .unwrap_or(false))
     }
     /// The place directly containing this one.
     async fn parent(&self, ctx: &Context<'_>) -> async_graphql::Result<Option<Location>> {

@@ -1,5 +1,6 @@
 //! The use cases: reading lists and relations, ingesting articles. The only layer that builds
 //! queries and transactions; it knows nothing of GraphQL or HTTP.
+pub mod analysis;
 pub mod error;
 pub mod export;
 pub mod generate;
@@ -8,4 +9,5 @@ pub mod ingest;
 pub mod page;
 pub mod read;
 pub mod relations;
+pub mod search;
 pub mod write;

@@ -3,7 +3,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Condition, Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement, SimpleExpr,
+    Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement, SimpleExpr,
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
@@ -13,6 +13,7 @@ use sea_orm::{
 use super::error::{ServiceError, ServiceResult};
 use super::page::{self, Page, SortKey, Window};
 use super::relations::{newest_casualties, statements_by_date};
+use super::search;
 use crate::domain::cursor::{Cursor, KeyValue};
 use crate::domain::names::normalize;
 use crate::entities::enums::{CasualtyCategory, LocationKind, Population, StatementKind};
@@ -70,15 +71,6 @@ where
     };
     let page = page::fetch_page(db, select, keys, window, scope).await?;
     Ok(Listed { page, total })
-}
-
-/// `LIKE '%text%'` on a lower-cased column, with the client's `%`, `_` and `\` taken literally.
-fn contains(column: Expr, needle: &str) -> SimpleExpr {
-    let escaped = needle
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    Expr::from(Func::lower(column)).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 fn col(table: &str, column: &str) -> Expr {
@@ -155,19 +147,12 @@ pub async fn articles<C: ConnectionTrait>(
             col("article_location", "location_id").in_subquery(place_and_descendants(l)),
         )));
     }
-    if let Some(text) = filter
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-    {
-        let needle = text.to_lowercase();
-        q = q.filter(
-            Condition::any()
-                .add(contains(Expr::col(article::Column::Title), &needle))
-                .add(contains(Expr::col(article::Column::Summary), &needle))
-                .add(contains(Expr::col(article::Column::Body), &needle)),
-        );
+    if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        // Full-text, same syntax as `search`; a query without terms matches nothing.
+        q = match search::article_match(db.get_database_backend(), text) {
+            Some((sql, value)) => q.filter(Expr::cust_with_values(sql, [value])),
+            None => q.filter(Expr::val(1).eq(0)),
+        };
     }
     let (field, desc) = order;
     let primary = match field {
@@ -299,13 +284,8 @@ pub struct StatementFilter {
     pub said_before: Option<NaiveDate>,
 }
 
-pub async fn statements<C: ConnectionTrait>(
-    db: &C,
-    filter: &StatementFilter,
-    newest_first: bool,
-    window: &Window,
-    want_total: bool,
-) -> ServiceResult<Listed<statement::Model>> {
+/// Statements matching a filter (shared by the list, the histogram and the claims view).
+pub fn statement_select(filter: &StatementFilter) -> sea_orm::Select<statement::Entity> {
     let mut q = statement::Entity::find();
     match filter.speaker {
         Some(Actor::Person(id)) => q = q.filter(statement::Column::SpeakerPersonId.eq(id)),
@@ -345,6 +325,17 @@ pub async fn statements<C: ConnectionTrait>(
     if let Some(d) = filter.said_before {
         q = q.filter(statement::Column::SaidAt.lt(d));
     }
+    q
+}
+
+pub async fn statements<C: ConnectionTrait>(
+    db: &C,
+    filter: &StatementFilter,
+    newest_first: bool,
+    window: &Window,
+    want_total: bool,
+) -> ServiceResult<Listed<statement::Model>> {
+    let q = statement_select(filter);
     let keys = statements_by_date(newest_first);
     let scope = format!("statements|{newest_first}|{filter:?}");
     list(db, q.into_query(), &keys, window, &scope, want_total).await
@@ -569,12 +560,8 @@ pub struct CasualtyFilter {
     pub as_of_before: Option<NaiveDate>,
 }
 
-pub async fn casualties<C: ConnectionTrait>(
-    db: &C,
-    filter: &CasualtyFilter,
-    window: &Window,
-    want_total: bool,
-) -> ServiceResult<Listed<casualty::Model>> {
+/// Casualty figures matching a filter (shared by the list and the roll-ups).
+pub fn casualty_select(filter: &CasualtyFilter) -> sea_orm::Select<casualty::Entity> {
     let mut q = casualty::Entity::find();
     if let Some(l) = filter.location_id {
         q = if filter.include_descendants {
@@ -602,6 +589,16 @@ pub async fn casualties<C: ConnectionTrait>(
     if let Some(d) = filter.as_of_before {
         q = q.filter(casualty::Column::AsOf.lt(d));
     }
+    q
+}
+
+pub async fn casualties<C: ConnectionTrait>(
+    db: &C,
+    filter: &CasualtyFilter,
+    window: &Window,
+    want_total: bool,
+) -> ServiceResult<Listed<casualty::Model>> {
+    let q = casualty_select(filter);
     let keys = newest_casualties();
     let scope = format!("casualties|{filter:?}");
     list(db, q.into_query(), &keys, window, &scope, want_total).await

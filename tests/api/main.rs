@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod analysis;
 mod batching;
 mod entities;
 mod errors;

@@ -5,16 +5,7 @@ use async_graphql::parser::parse_schema;
 use async_graphql::parser::types::{ServiceDocument, TypeKind, TypeSystemDefinition};
 
 /// Parts of the contract that later issues deliver; each leaves this list when it lands.
-const NOT_YET: &[&str] = &[
-    "Query.search",
-    "Query.casualtyTotals",
-    "Subscription",
-    "CasualtyGrouping",
-    "CasualtyTotal",
-    "SearchHit",
-    "SearchResult",
-    "SearchResultConnection",
-];
+const NOT_YET: &[&str] = &["Subscription"];
 
 /// Every type, field, argument and enum value of a schema, with its type, as comparable strings.
 fn names(doc: &ServiceDocument) -> BTreeSet<String> {
