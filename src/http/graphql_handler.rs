@@ -9,6 +9,7 @@ use async_graphql::parser::types::{DocumentOperations, OperationType};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
+use super::field_order;
 use crate::graphql::auth::Caller;
 use crate::graphql::loaders::loaders;
 use crate::startup::AppState;
@@ -270,8 +271,15 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let caller = Caller::from_authorization(&state.api_keys, authorization);
+    let query = gql.query.clone();
+    let operation_name = gql.operation_name.clone();
     let gql = gql.data(loaders(state.db.clone())).data(caller);
-    let response = state.schema.execute(gql).await;
+    let mut response = state.schema.execute(gql).await;
+    response.data = field_order::reorder(
+        &query,
+        operation_name.as_deref(),
+        std::mem::take(&mut response.data),
+    );
     // Errors without a path come from parsing or validation: the request never executed.
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()

@@ -1,5 +1,6 @@
 //! HTTP: `/graphql` (POST and GET), `/graphiql`, `/health`, `/ready`, `/metrics`. Puts fresh
 //! loaders on each request; never touches sea-orm beyond handing the connection over.
+mod field_order;
 pub mod graphiql;
 mod graphql_handler;
 

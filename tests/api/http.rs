@@ -197,3 +197,22 @@ api_test!(graphql_response_json_is_honoured, |app| {
         .unwrap();
     assert_eq!(legacy.status(), 200);
 });
+
+api_test!(response_fields_come_in_query_order, |app| {
+    // `statements` takes longer to resolve than `casualties`; the response still lists the
+    // fields as the query does.
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": r#"{ location(name: "Pokrovsk") { statements { nodes { speaker { ... on Organization { name } } disputedBy { text } } } casualties { totalCount } name } }"# }))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let s = res.find("\"statements\"").unwrap();
+    let c = res.find("\"casualties\"").unwrap();
+    let n = res.find("\"name\":\"Pokrovsk\"").unwrap();
+    assert!(s < c && c < n, "{res}");
+});
