@@ -10,6 +10,7 @@ mod errors;
 mod filters;
 mod fixtures;
 mod http;
+mod node;
 mod pagination;
 mod sample_graph;
 mod schema;
