@@ -68,6 +68,40 @@ impl ApiKeys {
     }
 }
 
+/// Which browser origins may call the API (`NEWSGRAPH_CORS_ORIGINS`: `*`, a comma-separated
+/// list of origins, or empty for none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorsOrigins {
+    None,
+    Any,
+    List(Vec<String>),
+}
+
+impl CorsOrigins {
+    fn parse(raw: &str) -> Result<Self, String> {
+        let raw = raw.trim();
+        if raw.is_empty() || raw.eq_ignore_ascii_case("none") {
+            return Ok(Self::None);
+        }
+        if raw == "*" {
+            return Ok(Self::Any);
+        }
+        let list: Vec<String> = raw
+            .split(',')
+            .map(|o| o.trim().trim_end_matches('/').to_string())
+            .filter(|o| !o.is_empty())
+            .collect();
+        for o in &list {
+            if !(o.starts_with("http://") || o.starts_with("https://")) {
+                return Err(format!(
+                    "NEWSGRAPH_CORS_ORIGINS: `{o}` is not an origin like https://app.example.org"
+                ));
+            }
+        }
+        Ok(Self::List(list))
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
     /// `postgres://...` or `sqlite://...`.
@@ -85,6 +119,11 @@ pub struct Settings {
     pub db_max_connections: u32,
     /// Keys that may call mutations.
     pub api_keys: ApiKeys,
+    /// Browser origins allowed by CORS (default: any for the embedded default, none otherwise).
+    pub cors: CorsOrigins,
+    /// `Cache-Control: max-age` of anonymous GET query responses, in seconds
+    /// (`NEWSGRAPH_CACHE_MAX_AGE`, default 60; 0 disables caching).
+    pub cache_max_age: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -97,6 +136,8 @@ impl fmt::Debug for Settings {
             .field("seed_sample", &self.seed_sample)
             .field("db_max_connections", &self.db_max_connections)
             .field("api_keys", &self.api_keys)
+            .field("cors", &self.cors)
+            .field("cache_max_age", &self.cache_max_age)
             .finish()
     }
 }
@@ -161,6 +202,17 @@ impl Settings {
             seed_sample: env_bool("NEWSGRAPH_SEED_SAMPLE")?.unwrap_or(embedded_default),
             db_max_connections,
             api_keys: ApiKeys::from_env()?,
+            cors: match std::env::var("NEWSGRAPH_CORS_ORIGINS") {
+                Ok(v) => CorsOrigins::parse(&v)?,
+                Err(_) if embedded_default => CorsOrigins::Any,
+                Err(_) => CorsOrigins::None,
+            },
+            cache_max_age: match std::env::var("NEWSGRAPH_CACHE_MAX_AGE") {
+                Err(_) => 60,
+                Ok(v) => v.trim().parse().map_err(|_| {
+                    format!("NEWSGRAPH_CACHE_MAX_AGE must be a number of seconds, not `{v}`")
+                })?,
+            },
         })
     }
 

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::configuration::{ApiKeys, Settings, mask_password};
+use crate::configuration::{ApiKeys, CorsOrigins, Settings, mask_password};
 use crate::entities::article;
 use crate::graphql::{self, AppSchema};
 use crate::http;
@@ -19,6 +19,10 @@ use crate::services::ingest::{self, IngestLock};
 pub struct AppState {
     pub db: DatabaseConnection,
     pub api_keys: ApiKeys,
+    pub cors: CorsOrigins,
+    pub cache_max_age: u32,
+    /// Automatic persisted queries: sha256 → query text.
+    pub persisted: crate::http::PersistedQueries,
     pub schema: AppSchema,
     /// SQL statements run since start-up (for `/metrics`, benchmarks and the N+1 test).
     pub sql_statements: Arc<AtomicU64>,
@@ -87,6 +91,9 @@ impl Application {
         let state = Arc::new(AppState {
             db,
             api_keys: settings.api_keys.clone(),
+            cors: settings.cors.clone(),
+            cache_max_age: settings.cache_max_age,
+            persisted: crate::http::PersistedQueries::default(),
             schema,
             sql_statements: counter,
         });

@@ -2,14 +2,15 @@
 //! defaults: POST bodies must be JSON (a cross-site form cannot send one) and are size-capped,
 //! GET runs queries only (never mutations), batches are refused, and every failure — even
 //! before execution — answers with a GraphQL-shaped JSON body, never HTML or a panic.
-use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
 use super::field_order;
+use super::persisted::{self, Resolved};
 use crate::graphql::auth::Caller;
 use crate::graphql::loaders::loaders;
 use crate::startup::AppState;
@@ -142,11 +143,56 @@ async fn post(
             "batched requests (a JSON array of operations) are not accepted: send one operation per request",
         );
     }
+    let value = match with_persisted_query(&state, value) {
+        Ok(v) => v,
+        Err(res) => return res(&req),
+    };
     let gql: async_graphql::Request = match parse_request(value) {
         Ok(r) => r,
         Err(msg) => return request_error(&req, StatusCode::BAD_REQUEST, "BAD_REQUEST", &msg),
     };
     execute(&req, &state, gql).await
+}
+
+type Refusal = Box<dyn FnOnce(&HttpRequest) -> HttpResponse>;
+
+/// Applies automatic persisted queries to a request body: fills in `query` from its hash, or
+/// answers `PersistedQueryNotFound` (HTTP 200, as Apollo clients expect) so the client resends
+/// the query.
+fn with_persisted_query(
+    state: &AppState,
+    value: serde_json::Value,
+) -> Result<serde_json::Value, Refusal> {
+    let serde_json::Value::Object(mut map) = value else {
+        return Ok(value);
+    };
+    match state.persisted.resolve(&map) {
+        Resolved::NotPersisted => {}
+        Resolved::Query(q) => {
+            map.insert("query".into(), q.into());
+        }
+        Resolved::NotFound => {
+            return Err(Box::new(|req| {
+                request_error(
+                    req,
+                    StatusCode::OK,
+                    "PERSISTED_QUERY_NOT_FOUND",
+                    "PersistedQueryNotFound",
+                )
+            }));
+        }
+        Resolved::Mismatch => {
+            return Err(Box::new(|req| {
+                request_error(
+                    req,
+                    StatusCode::BAD_REQUEST,
+                    "PERSISTED_QUERY_HASH_MISMATCH",
+                    "the query's sha256 is not the hash sent in extensions.persistedQuery",
+                )
+            }));
+        }
+    }
+    Ok(serde_json::Value::Object(map))
 }
 
 /// Checks the shape of a JSON request body before handing it to async-graphql, so each
@@ -199,16 +245,17 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
             );
         }
     };
-    let Some(query) = params.query else {
+    let mut body = serde_json::Map::new();
+    if let Some(query) = params.query {
+        body.insert("query".into(), query.into());
+    } else if params.extensions.is_none() {
         return request_error(
             &req,
             StatusCode::BAD_REQUEST,
             "BAD_REQUEST",
             "a GET request needs a `query` parameter",
         );
-    };
-    let mut body = serde_json::Map::new();
-    body.insert("query".into(), query.clone().into());
+    }
     for (name, raw) in [
         ("variables", params.variables),
         ("extensions", params.extensions),
@@ -232,6 +279,16 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if let Some(op) = &params.operation_name {
         body.insert("operationName".into(), op.clone().into());
     }
+    let body = match with_persisted_query(&state, serde_json::Value::Object(body)) {
+        Ok(serde_json::Value::Object(b)) => b,
+        Ok(_) => serde_json::Map::new(),
+        Err(res) => return res(&req),
+    };
+    let query = body
+        .get("query")
+        .and_then(|q| q.as_str())
+        .unwrap_or("")
+        .to_string();
     // Only queries run over GET: a GET must never change data (CSRF, caches, prefetchers).
     if let Ok(doc) = async_graphql::parser::parse_query(&query) {
         let kind = match &doc.operations {
@@ -289,6 +346,10 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
     } else {
         StatusCode::OK
     };
+    let cacheable = req.method() == Method::GET
+        && authorization.is_none()
+        && response.errors.is_empty()
+        && state.cache_max_age > 0;
     let body = if request_failed {
         serde_json::json!({ "errors": response.errors }).to_string()
     } else {
@@ -305,7 +366,37 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
             }
         }
     };
+    if cacheable {
+        // Anonymous reads over GET may be cached by browsers and CDNs; the ETag lets a client
+        // revalidate for the price of a 304.
+        let etag = format!("\"{}\"", &persisted::sha256_hex(&body)[..32]);
+        let cache_control = format!("public, max-age={}", state.cache_max_age);
+        let matches = req
+            .headers()
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v == "*"
+                    || v.split(',')
+                        .any(|t| t.trim().trim_start_matches("W/") == etag)
+            });
+        let mut res = if matches {
+            HttpResponse::NotModified()
+        } else {
+            HttpResponse::build(status)
+        };
+        res.insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .insert_header((header::VARY, "Accept, Accept-Encoding"));
+        if matches {
+            return res.finish();
+        }
+        return res
+            .insert_header((header::CONTENT_TYPE, content_type_for(req)))
+            .body(body);
+    }
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, content_type_for(req)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
         .body(body)
 }

@@ -3,13 +3,20 @@
 mod field_order;
 pub mod graphiql;
 mod graphql_handler;
+mod persisted;
+
+pub use persisted::PersistedQueries;
 
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use actix_cors::Cors;
 use actix_web::dev::Server;
+use actix_web::http::header;
 use actix_web::{App, HttpResponse, HttpServer, middleware, web};
+
+use crate::configuration::CorsOrigins;
 
 use crate::startup::{AppState, database_ready};
 
@@ -17,6 +24,7 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
     let data = web::Data::from(state);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(cors(&data.cors))
             .app_data(data.clone())
             .configure(graphql_handler::routes)
             .route("/graphiql", web::get().to(graphiql::page))
@@ -41,6 +49,26 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+/// Cross-origin access for browser frontends. Credentials (cookies) are never allowed: the
+/// API authenticates with a bearer key, so `*` can never leak a session.
+fn cors(origins: &CorsOrigins) -> Cors {
+    let base = Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            header::IF_NONE_MATCH,
+        ])
+        .expose_headers([header::ETAG])
+        .max_age(3600);
+    match origins {
+        CorsOrigins::None => Cors::default(),
+        CorsOrigins::Any => base.allow_any_origin().send_wildcard(),
+        CorsOrigins::List(list) => list.iter().fold(base, |c, o| c.allowed_origin(o)),
+    }
 }
 
 async fn health() -> HttpResponse {

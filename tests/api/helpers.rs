@@ -13,6 +13,9 @@ use serde_json::{Value, json};
 /// The API key the test servers accept for mutations.
 pub const TEST_API_KEY: &str = "test-key-0123456789";
 
+/// The browser origin the test servers allow (CORS).
+pub const TEST_ORIGIN: &str = "https://app.example";
+
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,6 +117,8 @@ pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
         seed_sample: seed,
         db_max_connections: 5,
         api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
+        cors: newsgraph::configuration::CorsOrigins::List(vec![TEST_ORIGIN.to_string()]),
+        cache_max_age: 60,
     };
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());

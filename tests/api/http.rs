@@ -216,3 +216,204 @@ api_test!(response_fields_come_in_query_order, |app| {
     let n = res.find("\"name\":\"Pokrovsk\"").unwrap();
     assert!(s < c && c < n, "{res}");
 });
+
+fn sha256(s: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+api_test!(automatic_persisted_queries_work_over_get_and_post, |app| {
+    let url = format!("{}/graphql", app.address);
+    let query = "{ person(name: \"putin\") { name } }";
+    let ext =
+        json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(query) } }).to_string();
+    // Unknown hash: the client is told to send the query.
+    let miss: Value = app
+        .client
+        .get(&url)
+        .query(&[("extensions", ext.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(miss["errors"][0]["message"], "PersistedQueryNotFound");
+    assert_eq!(
+        miss["errors"][0]["extensions"]["code"],
+        "PERSISTED_QUERY_NOT_FOUND"
+    );
+    // The client sends hash and query once ...
+    let reg: Value = app
+        .client
+        .post(&url)
+        .json(
+            &json!({ "query": query, "extensions": serde_json::from_str::<Value>(&ext).unwrap() }),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reg["data"]["person"]["name"], "Vladimir Putin");
+    // ... then the hash alone runs it, over GET.
+    let hit: Value = app
+        .client
+        .get(&url)
+        .query(&[("extensions", ext.as_str())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        hit,
+        json!({ "data": { "person": { "name": "Vladimir Putin" } } })
+    );
+    // A query that does not hash to the hash sent is refused.
+    let bad = app
+        .client
+        .post(&url)
+        .json(&json!({ "query": "{ articles { totalCount } }", "extensions": serde_json::from_str::<Value>(&ext).unwrap() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    // A persisted mutation still cannot run over GET.
+    let mutation = "mutation { deleteArticle(id: \"QXJ0aWNsZTox\") { deletedId } }";
+    let mext = json!({ "persistedQuery": { "version": 1, "sha256Hash": sha256(mutation) } });
+    app.client.post(&url).bearer_auth(crate::helpers::TEST_API_KEY).json(&json!({ "query": "mutation { deleteArticle(id: \"QXJ0aWNsZTo5OTk\") { deletedId } }" })).send().await.unwrap();
+    app.client
+        .post(&url)
+        .json(&json!({ "query": mutation, "extensions": mext }))
+        .send()
+        .await
+        .unwrap();
+    let get = app
+        .client
+        .get(&url)
+        .query(&[("extensions", mext.to_string().as_str())])
+        .bearer_auth(crate::helpers::TEST_API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 405);
+    assert_eq!(
+        app.data("{ articles { totalCount } }", json!({})).await["articles"]["totalCount"],
+        1
+    );
+});
+
+api_test!(
+    anonymous_get_reads_are_cacheable_and_revalidate_with_304,
+    |app| {
+        let url = format!("{}/graphql", app.address);
+        let q = [("query", "{ articles { totalCount } }")];
+        let res = app.client.get(&url).query(&q).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["cache-control"], "public, max-age=60");
+        let etag = res.headers()["etag"].to_str().unwrap().to_string();
+        let again = app
+            .client
+            .get(&url)
+            .query(&q)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 304);
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.bytes().await.unwrap().is_empty());
+        // After a change the ETag no longer matches.
+        app.ingest(&crate::fixtures::article(1)).await;
+        let changed = app
+            .client
+            .get(&url)
+            .query(&q)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(changed.status(), 200);
+        // Authenticated reads, POSTs and errors are not cached.
+        let authed = app
+            .client
+            .get(&url)
+            .query(&q)
+            .bearer_auth(crate::helpers::TEST_API_KEY)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(authed.headers()["cache-control"], "no-store");
+        let post = app
+            .client
+            .post(&url)
+            .json(&json!({ "query": "{ articles { totalCount } }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(post.headers()["cache-control"], "no-store");
+        let err = app
+            .client
+            .get(&url)
+            .query(&[("query", "{ articles(first: 500) { totalCount } }")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(err.headers()["cache-control"], "no-store");
+    }
+);
+
+api_test!(cors_allows_configured_origins_without_credentials, |app| {
+    let url = format!("{}/graphql", app.address);
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", crate::helpers::TEST_ORIGIN)
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "content-type, authorization",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(preflight.status(), 200);
+    assert_eq!(
+        preflight.headers()["access-control-allow-origin"],
+        crate::helpers::TEST_ORIGIN
+    );
+    assert!(
+        preflight
+            .headers()
+            .get("access-control-allow-credentials")
+            .is_none()
+    );
+    let simple = app
+        .client
+        .post(&url)
+        .header("origin", crate::helpers::TEST_ORIGIN)
+        .json(&json!({ "query": "{ articles { totalCount } }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        simple.headers()["access-control-allow-origin"],
+        crate::helpers::TEST_ORIGIN
+    );
+    // Any other origin gets no CORS grant.
+    let other = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert!(other.headers().get("access-control-allow-origin").is_none());
+});
