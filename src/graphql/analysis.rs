@@ -33,6 +33,7 @@ pub enum SearchHit {
 #[derive(Clone)]
 pub struct SearchResult(pub Hit);
 
+/// One search result.
 #[Object]
 impl SearchResult {
     /// The matching article or statement.
@@ -88,6 +89,7 @@ fn clamp(n: i64) -> i32 {
     n.clamp(0, i64::from(i32::MAX)) as i32
 }
 
+/// Casualty figures summed over one group. Ranges stay ranges.
 #[Object]
 impl CasualtyTotal {
     /// The group's category, when grouping by category.
@@ -144,6 +146,7 @@ impl CasualtyTotal {
 /// A statement that others dispute, with the statements that dispute it.
 pub struct Claim(statement::Model);
 
+/// A statement that others dispute, with the statements that dispute it.
 #[Object]
 impl Claim {
     /// The disputed statement ("Russia says Pokrovsk is captured").
@@ -179,12 +182,14 @@ pub enum TimeBucket {
 pub struct StatementCount {
     /// First day of the bucket.
     pub start: Date,
+    /// Statements said in the bucket.
     pub count: i32,
 }
 
 /// A GeoJSON object (RFC 7946), as JSON.
 pub struct GeoJson(serde_json::Value);
 
+/// A GeoJSON object (RFC 7946), as JSON.
 #[Scalar(name = "GeoJSON")]
 impl ScalarType for GeoJson {
     fn parse(value: Value) -> InputValueResult<Self> {

@@ -48,6 +48,7 @@ impl<T: ListItem> TypeName for Edge<T> {
     }
 }
 
+/// One row of a list with its cursor.
 #[Object(name_type)]
 impl<T: ListItem> Edge<T> {
     /// The row.
@@ -104,6 +105,8 @@ impl<T: ListItem> TypeName for Connection<T> {
     }
 }
 
+/// A page of a list. Cursors are keyset positions: stable while rows are added elsewhere in
+/// the list, and only valid for the list they came from.
 #[Object(name_type)]
 impl<T: ListItem> Connection<T> {
     /// The rows of this page with their cursors.

@@ -43,7 +43,9 @@ pub enum ArticleOrderField {
 /// Article order (default: newest first).
 #[derive(InputObject, Clone, Copy, Debug)]
 pub struct ArticleOrder {
+    /// What to sort by.
     pub field: ArticleOrderField,
+    /// Ascending or descending.
     pub direction: OrderDirection,
 }
 
@@ -71,7 +73,9 @@ pub enum StatementOrderField {
 /// Statement order (default: newest first).
 #[derive(InputObject, Clone, Copy, Debug)]
 pub struct StatementOrder {
+    /// What to sort by.
     pub field: StatementOrderField,
+    /// Ascending or descending.
     pub direction: OrderDirection,
 }
 
@@ -221,7 +225,9 @@ pub struct CasualtyFilter {
     pub location_id: Option<ID>,
     /// With `locationId`: include figures for places inside it (default false).
     pub include_descendants: Option<bool>,
+    /// Only figures of this category.
     pub category: Option<CasualtyCategory>,
+    /// Only figures counting this population.
     pub population: Option<Population>,
     /// Reported by this person or organization.
     pub reported_by_id: Option<ID>,

@@ -60,6 +60,7 @@ pub struct IngestArticlePayload {
 pub struct DeletePayload {
     /// The ID of what was deleted; null when nothing was.
     pub deleted_id: Option<ID>,
+    /// Why nothing was deleted; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
@@ -155,7 +156,9 @@ fn patch<T, U>(
 pub struct PersonFieldsInput {
     /// Required to create.
     pub name: Option<String>,
+    /// Replaces the list of aliases.
     pub aliases: Option<Vec<String>>,
+    /// Role or title.
     pub role: MaybeUndefined<String>,
     /// An Organization ID.
     pub affiliation_id: MaybeUndefined<ID>,
@@ -168,10 +171,13 @@ pub struct PersonFieldsInput {
 pub struct OrganizationFieldsInput {
     /// Required to create.
     pub name: Option<String>,
+    /// Replaces the list of aliases.
     pub aliases: Option<Vec<String>>,
+    /// Free-form kind: government, military, international body ...
     pub kind: MaybeUndefined<String>,
     /// A Location ID.
     pub country_id: MaybeUndefined<ID>,
+    /// Wikidata item id; unique among organizations.
     pub wikidata_id: MaybeUndefined<String>,
 }
 
@@ -181,13 +187,17 @@ pub struct OrganizationFieldsInput {
 pub struct LocationFieldsInput {
     /// Required to create.
     pub name: Option<String>,
+    /// Replaces the list of aliases.
     pub aliases: Option<Vec<String>>,
     /// Required to create.
     pub kind: Option<LocationKind>,
+    /// WGS 84 latitude in degrees (-90..90).
     pub latitude: MaybeUndefined<f64>,
+    /// WGS 84 longitude in degrees (-180..180).
     pub longitude: MaybeUndefined<f64>,
     /// The containing place (a Location ID); moving a place moves everything inside it.
     pub parent_id: MaybeUndefined<ID>,
+    /// Wikidata item id; unique among places.
     pub wikidata_id: MaybeUndefined<String>,
 }
 
@@ -196,20 +206,25 @@ pub struct LocationFieldsInput {
 pub struct PersonPayload {
     /// The saved (or kept) person; null when the input was rejected.
     pub person: Option<Person>,
+    /// Why the input was rejected; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
 /// Result of creating, updating or merging an organization.
 #[derive(SimpleObject)]
 pub struct OrganizationPayload {
+    /// The saved (or kept) organization; null when the input was rejected.
     pub organization: Option<Organization>,
+    /// Why the input was rejected; empty on success.
     pub user_errors: Vec<UserError>,
 }
 
 /// Result of creating, updating or merging a place.
 #[derive(SimpleObject)]
 pub struct LocationPayload {
+    /// The saved (or kept) place; null when the input was rejected.
     pub location: Option<Location>,
+    /// Why the input was rejected; empty on success.
     pub user_errors: Vec<UserError>,
 }
 

@@ -116,6 +116,7 @@ pub enum Speaker {
 #[derive(Clone)]
 pub struct Article(pub article::Model);
 
+/// A news article: its text and everything it reports, linked.
 #[Object]
 impl Article {
     /// Opaque global ID.
@@ -201,6 +202,7 @@ impl Article {
 #[derive(Clone)]
 pub struct Person(pub person::Model);
 
+/// A person named in the news.
 #[Object]
 impl Person {
     /// Opaque global ID.
@@ -260,6 +262,7 @@ impl Person {
 #[derive(Clone)]
 pub struct Organization(pub organization::Model);
 
+/// A government, military, international body, company, media outlet or group.
 #[Object]
 impl Organization {
     /// Opaque global ID.
@@ -338,6 +341,7 @@ pub enum StatementKind {
 #[derive(Clone)]
 pub struct Statement(pub statement::Model);
 
+/// Something someone said or claimed, as reported by an article.
 #[Object]
 impl Statement {
     /// Opaque global ID.
@@ -428,6 +432,7 @@ pub struct Evidence {
     snippet: String,
 }
 
+/// A place in an article's body where a fact is stated.
 #[Object]
 impl Evidence {
     /// The article whose body holds the text.
@@ -482,6 +487,7 @@ impl Location {
     }
 }
 
+/// A place, inside a hierarchy (Pokrovsk → Donetsk Oblast → Ukraine → Europe).
 #[Object]
 impl Location {
     /// Opaque global ID.
@@ -630,6 +636,7 @@ pub enum CountQualifier {
 #[derive(Clone)]
 pub struct Casualty(pub casualty::Model);
 
+/// A casualty figure as reported: a range with a qualifier, who reported it and as of when.
 #[Object]
 impl Casualty {
     /// Opaque global ID.

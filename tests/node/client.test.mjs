@@ -46,6 +46,19 @@ test("the served schema is valid and equals schema.graphql", async () => {
   assert.equal(printSchema(schema), printSchema(published));
 });
 
+test("every type and field has a description for frontend developers", async () => {
+  const schema = await servedSchema();
+  const missing = [];
+  for (const t of Object.values(schema.getTypeMap())) {
+    if (t.name.startsWith("__") || ["String", "Int", "Float", "Boolean", "ID"].includes(t.name)) continue;
+    if (!t.description) missing.push(t.name);
+    if (typeof t.getFields === "function") {
+      for (const f of Object.values(t.getFields())) if (!f.description) missing.push(`${t.name}.${f.name}`);
+    }
+  }
+  assert.deepEqual(missing, []);
+});
+
 test("every operation in the README and examples/ validates against the served schema", async () => {
   const schema = await servedSchema();
   const ops = documentedOperations();
