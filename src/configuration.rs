@@ -102,6 +102,77 @@ impl CorsOrigins {
     }
 }
 
+/// Limits that protect the server from expensive or abusive requests; each refusal happens
+/// before execution and carries a stable `extensions.code`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Deepest selection nesting, introspection not counted (`NEWSGRAPH_MAX_DEPTH`, default
+    /// 12: a list adds two levels, `edges` and `node`): `QUERY_TOO_DEEP`.
+    pub max_depth: usize,
+    /// Highest query cost, each list costing its page size times its rows' cost
+    /// (`NEWSGRAPH_MAX_COMPLEXITY`, default 50,000): `QUERY_TOO_COMPLEX`.
+    pub max_complexity: usize,
+    /// Most aliases in one document (`NEWSGRAPH_MAX_ALIASES`, default 15): `TOO_MANY_ALIASES`.
+    pub max_aliases: usize,
+    /// Most directives in one document (`NEWSGRAPH_MAX_DIRECTIVES`, default 50): `TOO_MANY_DIRECTIVES`.
+    pub max_directives: usize,
+    /// Longest query text in bytes (`NEWSGRAPH_MAX_QUERY_BYTES`, default 16,384): `QUERY_TOO_LARGE`.
+    pub max_query_bytes: usize,
+    /// Longest time one request may execute (`NEWSGRAPH_REQUEST_TIMEOUT_MS`, default 10,000):
+    /// `TIMEOUT`; also PostgreSQL's `statement_timeout`.
+    pub request_timeout: Duration,
+    /// Serve `__schema`/`__type` (`NEWSGRAPH_INTROSPECTION`, default true).
+    pub introspection: bool,
+    /// "Did you mean ...?" hints in validation errors (`NEWSGRAPH_SUGGESTIONS`, default true).
+    pub suggestions: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 50_000,
+            max_aliases: 15,
+            max_directives: 50,
+            max_query_bytes: 16 * 1024,
+            request_timeout: Duration::from_secs(10),
+            introspection: true,
+            suggestions: true,
+        }
+    }
+}
+
+fn env_number(name: &str, default: usize) -> Result<usize, String> {
+    match std::env::var(name) {
+        Err(_) => Ok(default),
+        Ok(v) => v
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| format!("{name} must be a positive number, not `{v}`")),
+    }
+}
+
+impl Limits {
+    fn from_env() -> Result<Self, String> {
+        let d = Limits::default();
+        Ok(Self {
+            max_depth: env_number("NEWSGRAPH_MAX_DEPTH", d.max_depth)?,
+            max_complexity: env_number("NEWSGRAPH_MAX_COMPLEXITY", d.max_complexity)?,
+            max_aliases: env_number("NEWSGRAPH_MAX_ALIASES", d.max_aliases)?,
+            max_directives: env_number("NEWSGRAPH_MAX_DIRECTIVES", d.max_directives)?,
+            max_query_bytes: env_number("NEWSGRAPH_MAX_QUERY_BYTES", d.max_query_bytes)?,
+            request_timeout: Duration::from_millis(env_number(
+                "NEWSGRAPH_REQUEST_TIMEOUT_MS",
+                10_000,
+            )? as u64),
+            introspection: env_bool("NEWSGRAPH_INTROSPECTION")?.unwrap_or(true),
+            suggestions: env_bool("NEWSGRAPH_SUGGESTIONS")?.unwrap_or(true),
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
     /// `postgres://...` or `sqlite://...`.
@@ -124,6 +195,8 @@ pub struct Settings {
     /// `Cache-Control: max-age` of anonymous GET query responses, in seconds
     /// (`NEWSGRAPH_CACHE_MAX_AGE`, default 60; 0 disables caching).
     pub cache_max_age: u32,
+    /// Query limits and timeouts.
+    pub limits: Limits,
 }
 
 impl fmt::Debug for Settings {
@@ -138,6 +211,7 @@ impl fmt::Debug for Settings {
             .field("api_keys", &self.api_keys)
             .field("cors", &self.cors)
             .field("cache_max_age", &self.cache_max_age)
+            .field("limits", &self.limits)
             .finish()
     }
 }
@@ -213,6 +287,7 @@ impl Settings {
                     format!("NEWSGRAPH_CACHE_MAX_AGE must be a number of seconds, not `{v}`")
                 })?,
             },
+            limits: Limits::from_env()?,
         })
     }
 
@@ -227,6 +302,10 @@ impl Settings {
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(Duration::from_secs(5))
             .sqlx_logging(false);
+        if !self.is_sqlite() {
+            // A runaway query is cancelled by PostgreSQL itself, not only abandoned here.
+            opts.statement_timeout(self.limits.request_timeout);
+        }
         // WAL lets readers run while a writer commits; foreign keys are on (sqlx's default,
         // stated here because the schema depends on it).
         opts.map_sqlx_sqlite_opts(|o| {

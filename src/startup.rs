@@ -21,6 +21,7 @@ pub struct AppState {
     pub api_keys: ApiKeys,
     pub cors: CorsOrigins,
     pub cache_max_age: u32,
+    pub limits: crate::configuration::Limits,
     /// Automatic persisted queries: sha256 → query text.
     pub persisted: crate::http::PersistedQueries,
     pub schema: AppSchema,
@@ -84,7 +85,7 @@ impl Application {
         if settings.seed_sample && seed_if_empty(&db).await? {
             tracing::info!("loaded the sample article into the empty database");
         }
-        let schema = graphql::build_schema(Some(db.clone()));
+        let schema = graphql::build_schema(Some(db.clone()), &settings.limits);
         if settings.api_keys.is_empty() {
             tracing::warn!("no API keys configured (NEWSGRAPH_API_KEYS): mutations are refused");
         }
@@ -93,6 +94,7 @@ impl Application {
             api_keys: settings.api_keys.clone(),
             cors: settings.cors.clone(),
             cache_max_age: settings.cache_max_age,
+            limits: settings.limits.clone(),
             persisted: crate::http::PersistedQueries::default(),
             schema,
             sql_statements: counter,

@@ -6,7 +6,7 @@ use async_graphql::{
     Context, Enum, ID, InputValueResult, Object, Scalar, ScalarType, SimpleObject, Union, Value,
 };
 
-use super::connection::{Connection, wants_total};
+use super::connection::{self, Connection, wants_total};
 use super::error::{IntoGql, bad_input, to_graphql};
 use super::inputs::{CasualtyFilter, LocationFilter, StatementFilter, parse_id};
 use super::loaders::ById;
@@ -211,6 +211,7 @@ impl AnalysisQuery {
     /// Full-text search across article titles, summaries and bodies and statement texts, best
     /// match first. Syntax: words (all must match), "quoted phrases", -excluded words, OR.
     /// A query of only punctuation or operators finds nothing.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn search(
         &self,
         ctx: &Context<'_>,
@@ -260,6 +261,7 @@ impl AnalysisQuery {
     /// Disputed statements about a place (and, with `includeDescendants`, places inside it),
     /// each with the statements that dispute it, newest first (at most `first`, 20 by default,
     /// 100 at most).
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn claims(
         &self,
         ctx: &Context<'_>,

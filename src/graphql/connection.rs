@@ -130,3 +130,12 @@ impl<T: ListItem> Connection<T> {
             .ok_or_else(|| async_graphql::Error::new("totalCount was not computed for this list"))
     }
 }
+
+/// Cost of a list field for the query-complexity limit: its page size (20 when not given)
+/// times the cost of one row, plus one for the field itself.
+pub fn cost(first: Option<i32>, child_complexity: usize) -> usize {
+    let n = first
+        .unwrap_or(crate::services::page::DEFAULT_PAGE_SIZE)
+        .clamp(0, crate::services::page::MAX_PAGE_SIZE) as usize;
+    n.saturating_mul(child_complexity).saturating_add(1)
+}

@@ -20,15 +20,26 @@ use sea_orm::DatabaseConnection;
 pub use mutation::Mutation;
 pub use query::Query;
 
+use crate::configuration::Limits;
 use crate::services::ingest::IngestLock;
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Builds the schema once at start-up; per-request state (loaders, caller) is added to each
 /// request by the http layer.
-pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
+pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .data(Arc::new(IngestLock::default()));
+        .data(Arc::new(IngestLock::default()))
+        .limit_complexity(limits.max_complexity)
+        .limit_recursive_depth(64)
+        .limit_directives(limits.max_directives)
+        .extension(async_graphql::extensions::Analyzer);
+    if !limits.introspection {
+        builder = builder.disable_introspection();
+    }
+    if !limits.suggestions {
+        builder = builder.disable_suggestions();
+    }
     if let Some(db) = db {
         builder = builder.data(db);
     }
@@ -37,5 +48,5 @@ pub fn build_schema(db: Option<DatabaseConnection>) -> AppSchema {
 
 /// The schema in SDL, as published in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(None).sdl()
+    build_schema(None, &Limits::default()).sdl()
 }

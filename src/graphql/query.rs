@@ -2,7 +2,7 @@
 use async_graphql::{Context, ID, Object};
 use sea_orm::DatabaseConnection;
 
-use super::connection::{Connection, wants_total};
+use super::connection::{self, Connection, wants_total};
 use super::error::{IntoGql, bad_input};
 use super::inputs::{
     ArticleFilter, ArticleOrder, CasualtyFilter, LocationFilter, OrganizationFilter, PersonFilter,
@@ -111,6 +111,7 @@ impl GraphQuery {
     /// `last/before` (at most 100 a page, 20 by default).
     // One parameter per GraphQL argument of the contract.
     #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "connection::cost(first.or(last), child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -159,6 +160,7 @@ impl GraphQuery {
     }
 
     /// People, by name.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
@@ -198,6 +200,7 @@ impl GraphQuery {
     }
 
     /// Organizations, by name.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -232,6 +235,7 @@ impl GraphQuery {
     }
 
     /// Statements, newest first unless `orderBy` says otherwise (undated ones last).
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn statements(
         &self,
         ctx: &Context<'_>,
@@ -250,6 +254,7 @@ impl GraphQuery {
     }
 
     /// Places, by name; with `filter.near`, nearest first.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn locations(
         &self,
         ctx: &Context<'_>,
@@ -300,6 +305,7 @@ impl GraphQuery {
     }
 
     /// Casualty figures, latest as-of date first.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn casualties(
         &self,
         ctx: &Context<'_>,

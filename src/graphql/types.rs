@@ -3,7 +3,7 @@
 use async_graphql::{Context, Enum, ID, Interface, Object, Union};
 use chrono::{DateTime, Utc};
 
-use super::connection::{Connection, ListItem, wants_total};
+use super::connection::{self, Connection, ListItem, wants_total};
 use super::error::IntoGql;
 use super::inputs::StatementOrder;
 use super::loaders::{ById, Contested, CountOf, ListOf, Loaders, PageOf};
@@ -152,6 +152,7 @@ impl Article {
         self.0.ingested_at
     }
     /// People the article mentions, by name.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn people(
         &self,
         ctx: &Context<'_>,
@@ -161,6 +162,7 @@ impl Article {
         nested::<rel::ArticlePeople, _>(ctx, self.0.id, first, after, (), Person).await
     }
     /// Organizations the article mentions, by name.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn organizations(
         &self,
         ctx: &Context<'_>,
@@ -170,6 +172,7 @@ impl Article {
         nested::<rel::ArticleOrganizations, _>(ctx, self.0.id, first, after, (), Organization).await
     }
     /// Places the article mentions, by name.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn locations(
         &self,
         ctx: &Context<'_>,
@@ -179,6 +182,7 @@ impl Article {
         nested::<rel::ArticleLocations, _>(ctx, self.0.id, first, after, (), Location::new).await
     }
     /// Statements the article reports, in the order it reports them.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn statements(
         &self,
         ctx: &Context<'_>,
@@ -188,6 +192,7 @@ impl Article {
         nested::<rel::ArticleStatements, _>(ctx, self.0.id, first, after, (), Statement).await
     }
     /// Casualty figures the article reports, in the order it reports them.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn casualties(
         &self,
         ctx: &Context<'_>,
@@ -236,6 +241,7 @@ impl Person {
         self.0.wikidata_id.as_deref()
     }
     /// What this person said, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn statements(
         &self,
         ctx: &Context<'_>,
@@ -248,6 +254,7 @@ impl Person {
             .await
     }
     /// Articles that mention this person, newest first.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -296,6 +303,7 @@ impl Organization {
         self.0.wikidata_id.as_deref()
     }
     /// What this organization said or claimed, newest first unless `orderBy` says otherwise.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn statements(
         &self,
         ctx: &Context<'_>,
@@ -315,6 +323,7 @@ impl Organization {
         .await
     }
     /// Articles that mention this organization, newest first.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -559,6 +568,7 @@ impl Location {
             .collect())
     }
     /// Articles that mention this place, newest first.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn articles(
         &self,
         ctx: &Context<'_>,
@@ -568,6 +578,7 @@ impl Location {
         nested::<rel::LocationArticles, _>(ctx, self.model.id, first, after, (), Article).await
     }
     /// Statements about this place, newest first.
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn statements(
         &self,
         ctx: &Context<'_>,
@@ -578,6 +589,7 @@ impl Location {
     }
     /// Casualty figures for this place, latest as-of date first; with
     /// `includeDescendants: true`, also those for every place inside it (default false).
+    #[graphql(complexity = "connection::cost(first, child_complexity)")]
     async fn casualties(
         &self,
         ctx: &Context<'_>,

@@ -80,11 +80,8 @@ fn reorder_value(doc: &ExecutableDocument, sets: &Sets<'_>, value: Value) -> Val
     }
 }
 
-/// Puts `data` into the field order of the executed operation of `query`.
-pub fn reorder(query: &str, operation_name: Option<&str>, data: Value) -> Value {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else {
-        return data;
-    };
+/// Puts `data` into the field order of the executed operation of `doc`.
+pub fn reorder(doc: &ExecutableDocument, operation_name: Option<&str>, data: Value) -> Value {
     let op = match &doc.operations {
         DocumentOperations::Single(op) => Some(op),
         DocumentOperations::Multiple(ops) => match operation_name {
@@ -96,14 +93,111 @@ pub fn reorder(query: &str, operation_name: Option<&str>, data: Value) -> Value 
         },
     };
     match op {
-        Some(op) => reorder_value(&doc, &vec![&op.node.selection_set.node], data),
+        Some(op) => reorder_value(doc, &vec![&op.node.selection_set.node], data),
         None => data,
     }
+}
+
+/// (aliases, directives) used anywhere in the document.
+pub fn count_aliases_and_directives(doc: &ExecutableDocument) -> (usize, usize) {
+    fn walk(set: &SelectionSet, acc: &mut (usize, usize)) {
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    acc.0 += usize::from(f.node.alias.is_some());
+                    acc.1 += f.node.directives.len();
+                    walk(&f.node.selection_set.node, acc);
+                }
+                Selection::InlineFragment(f) => {
+                    acc.1 += f.node.directives.len();
+                    walk(&f.node.selection_set.node, acc);
+                }
+                Selection::FragmentSpread(s) => acc.1 += s.node.directives.len(),
+            }
+        }
+    }
+    let mut acc = (0, 0);
+    for (_, op) in doc.operations.iter() {
+        acc.1 += op.node.directives.len();
+        walk(&op.node.selection_set.node, &mut acc);
+    }
+    for frag in doc.fragments.values() {
+        acc.1 += frag.node.directives.len();
+        walk(&frag.node.selection_set.node, &mut acc);
+    }
+    acc
+}
+
+/// How deeply the executed operation nests selections, not counting introspection
+/// (`__schema`, `__type`: GraphiQL's own introspection query nests types ten deep).
+/// Fragment cycles count as infinitely deep.
+pub fn depth(doc: &ExecutableDocument, operation_name: Option<&str>) -> usize {
+    fn walk<'a>(
+        doc: &'a ExecutableDocument,
+        set: &'a SelectionSet,
+        stack: &mut Vec<&'a str>,
+    ) -> usize {
+        let mut deepest = 0;
+        for item in &set.items {
+            let d = match &item.node {
+                Selection::Field(f) => {
+                    if f.node.name.node.starts_with("__") {
+                        0
+                    } else {
+                        walk(doc, &f.node.selection_set.node, stack).saturating_add(1)
+                    }
+                }
+                Selection::InlineFragment(f) => walk(doc, &f.node.selection_set.node, stack),
+                Selection::FragmentSpread(s) => {
+                    let name = s.node.fragment_name.node.as_str();
+                    if stack.contains(&name) {
+                        return usize::MAX;
+                    }
+                    match doc.fragments.get(name) {
+                        Some(frag) => {
+                            stack.push(name);
+                            let d = walk(doc, &frag.node.selection_set.node, stack);
+                            stack.pop();
+                            d
+                        }
+                        None => 0,
+                    }
+                }
+            };
+            deepest = deepest.max(d);
+            if deepest == usize::MAX {
+                break;
+            }
+        }
+        deepest
+    }
+    let mut deepest = 0;
+    for (name, op) in doc.operations.iter() {
+        if operation_name.is_some() && name.map(|n| n.as_str()) != operation_name {
+            continue;
+        }
+        deepest = deepest.max(walk(doc, &op.node.selection_set.node, &mut Vec::new()));
+    }
+    deepest
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depth_ignores_introspection_and_sees_fragment_cycles() {
+        let doc = async_graphql::parser::parse_query(
+            "{ a { b { c } } __schema { types { fields { type { ofType { name } } } } } }",
+        )
+        .unwrap();
+        assert_eq!(depth(&doc, None), 3);
+        let doc = async_graphql::parser::parse_query(
+            "{ a { ...F } } fragment F on T { b { ...G } } fragment G on T { c { ...F } }",
+        )
+        .unwrap();
+        assert_eq!(depth(&doc, None), usize::MAX);
+    }
 
     #[test]
     fn objects_follow_the_query_order_through_fragments_and_lists() {
@@ -113,7 +207,8 @@ mod tests {
             "b": true
         }))
         .unwrap();
-        let out = serde_json::to_string(&reorder(query, None, data)).unwrap();
+        let doc = async_graphql::parser::parse_query(query).unwrap();
+        let out = serde_json::to_string(&reorder(&doc, None, data)).unwrap();
         assert_eq!(out, r#"{"b":true,"a":[{"c":3,"z":1,"y":2},{"c":3,"y":2}]}"#);
     }
 }

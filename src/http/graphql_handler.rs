@@ -322,22 +322,145 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+/// A request refused before execution, with the status the spec asks for: 400 under
+/// `application/graphql-response+json`, 200 with `errors` for `application/json` clients.
+fn refused(req: &HttpRequest, code: &str, message: &str) -> HttpResponse {
+    let status = if wants_graphql_response(req) {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let mut res = request_error(req, status, code, message);
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// A stable code for errors async-graphql raises before execution.
+fn request_error_code(message: &str) -> &'static str {
+    if message.starts_with("Query is nested too deep") || message.contains("recursive depth") {
+        "QUERY_TOO_DEEP"
+    } else if message.starts_with("Query is too complex") {
+        "QUERY_TOO_COMPLEX"
+    } else if message.contains("directives") {
+        "TOO_MANY_DIRECTIVES"
+    } else if message.contains("expected") && message.contains("-->") {
+        "GRAPHQL_PARSE_FAILED"
+    } else {
+        "GRAPHQL_VALIDATION_FAILED"
+    }
+}
+
 async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
+    let limits = &state.limits;
+    if gql.query.len() > limits.max_query_bytes {
+        return refused(
+            req,
+            "QUERY_TOO_LARGE",
+            &format!(
+                "the query is {} bytes; at most {} are accepted",
+                gql.query.len(),
+                limits.max_query_bytes
+            ),
+        );
+    }
+    let doc = async_graphql::parser::parse_query(&gql.query).ok();
+    if let Some(doc) = &doc {
+        let depth = field_order::depth(doc, gql.operation_name.as_deref());
+        if depth > limits.max_depth {
+            let msg = if depth == usize::MAX {
+                "the query's fragments spread each other in a cycle".to_string()
+            } else {
+                format!(
+                    "the query nests {depth} levels deep; at most {} are accepted",
+                    limits.max_depth
+                )
+            };
+            return refused(req, "QUERY_TOO_DEEP", &msg);
+        }
+        let (aliases, directives) = field_order::count_aliases_and_directives(doc);
+        if aliases > limits.max_aliases {
+            return refused(
+                req,
+                "TOO_MANY_ALIASES",
+                &format!(
+                    "the query uses {aliases} aliases; at most {} are accepted",
+                    limits.max_aliases
+                ),
+            );
+        }
+        if directives > limits.max_directives {
+            return refused(
+                req,
+                "TOO_MANY_DIRECTIVES",
+                &format!(
+                    "the query uses {directives} directives; at most {} are accepted",
+                    limits.max_directives
+                ),
+            );
+        }
+    }
     let authorization = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok());
     let caller = Caller::from_authorization(&state.api_keys, authorization);
-    let query = gql.query.clone();
     let operation_name = gql.operation_name.clone();
     let gql = gql.data(loaders(state.db.clone())).data(caller);
-    let mut response = state.schema.execute(gql).await;
-    response.data = field_order::reorder(
-        &query,
-        operation_name.as_deref(),
-        std::mem::take(&mut response.data),
-    );
-    // Errors without a path come from parsing or validation: the request never executed.
+    let mut response =
+        match tokio::time::timeout(limits.request_timeout, state.schema.execute(gql)).await {
+            Ok(r) => r,
+            Err(_) => {
+                let mut res = request_error(
+                    req,
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "TIMEOUT",
+                    &format!(
+                        "the request took longer than {} ms and was stopped",
+                        limits.request_timeout.as_millis()
+                    ),
+                );
+                res.headers_mut()
+                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+                return res;
+            }
+        };
+    if let Some(doc) = &doc {
+        response.data = field_order::reorder(
+            doc,
+            operation_name.as_deref(),
+            std::mem::take(&mut response.data),
+        );
+    }
+    // The cost the query was admitted at, so frontends can budget (Shopify-style).
+    if let Some(async_graphql::Value::Object(analysis)) = response.extensions.remove("analyzer") {
+        let mut cost = async_graphql::indexmap::IndexMap::new();
+        if let Some(c) = analysis.get("complexity") {
+            cost.insert(async_graphql::Name::new("requestedQueryCost"), c.clone());
+        }
+        cost.insert(
+            async_graphql::Name::new("maximumAvailable"),
+            async_graphql::Value::from(limits.max_complexity as u64),
+        );
+        if let Some(d) = analysis.get("depth") {
+            cost.insert(async_graphql::Name::new("depth"), d.clone());
+        }
+        response
+            .extensions
+            .insert("cost".into(), async_graphql::Value::Object(cost));
+    }
+    for e in &mut response.errors {
+        if e.path.is_empty()
+            && e.extensions
+                .as_ref()
+                .is_none_or(|x| x.get("code").is_none())
+        {
+            let code = request_error_code(&e.message);
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code);
+        }
+    }
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());

@@ -119,6 +119,7 @@ pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
         api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
         cors: newsgraph::configuration::CorsOrigins::List(vec![TEST_ORIGIN.to_string()]),
         cache_max_age: 60,
+        limits: newsgraph::configuration::Limits::default(),
     };
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());

@@ -89,10 +89,13 @@ api_test!(queries_run_over_get, |app| {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
+    let body = res.json::<Value>().await.unwrap();
     assert_eq!(
-        res.json::<Value>().await.unwrap(),
-        json!({ "data": { "person": { "name": "Vladimir Putin" } } })
+        body["data"],
+        json!({ "person": { "name": "Vladimir Putin" } })
     );
+    // Every response says what the query cost.
+    assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 2);
 });
 
 api_test!(mutations_over_get_are_refused_with_405, |app| {
@@ -272,8 +275,8 @@ api_test!(automatic_persisted_queries_work_over_get_and_post, |app| {
         .await
         .unwrap();
     assert_eq!(
-        hit,
-        json!({ "data": { "person": { "name": "Vladimir Putin" } } })
+        hit["data"],
+        json!({ "person": { "name": "Vladimir Putin" } })
     );
     // A query that does not hash to the hash sent is refused.
     let bad = app

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod analysis;
+mod attacks;
 mod batching;
 mod entities;
 mod errors;
