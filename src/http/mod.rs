@@ -25,6 +25,7 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
     let server = HttpServer::new(move || {
         App::new()
             .wrap(cors(&data.cors))
+            .wrap(middleware::from_fn(request_id))
             .app_data(data.clone())
             .configure(graphql_handler::routes)
             .route("/graphiql", web::get().to(graphiql::page))
@@ -49,6 +50,59 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
     .listen(listener)?
     .run();
     Ok(server)
+}
+
+static REQUEST_COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The caller's `x-request-id` when it is a sane token, else a fresh one.
+fn request_id_of(req: &actix_web::dev::ServiceRequest) -> String {
+    let given = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        });
+    match given {
+        Some(v) => v.to_string(),
+        None => {
+            let n = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0);
+            format!("{:x}-{n:x}", t & 0xffff_ffff_ffff)
+        }
+    }
+}
+
+/// Gives every request an id (echoed in `x-request-id`) and logs it with its outcome; the
+/// body of a request is never logged, nor its `Authorization` header.
+async fn request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let id = request_id_of(&req);
+    let method = req.method().to_string();
+    let path = req.path().to_string();
+    let started = std::time::Instant::now();
+    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let mut res = tracing::Instrument::instrument(next.call(req), span.clone()).await?;
+    if let Ok(v) = header::HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            status = res.status().as_u16(),
+            elapsed_ms = started.elapsed().as_secs_f64() * 1e3,
+            "request finished"
+        )
+    });
+    Ok(res)
 }
 
 /// Cross-origin access for browser frontends. Credentials (cookies) are never allowed: the

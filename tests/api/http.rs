@@ -420,3 +420,38 @@ api_test!(cors_allows_configured_origins_without_credentials, |app| {
         .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
 });
+
+api_test!(every_response_carries_a_request_id, |app| {
+    let res = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_string();
+    assert!(!id.is_empty());
+    let other = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), id);
+    // A caller's own id is kept, if it is a sane token.
+    let mine = app
+        .client
+        .get(format!("{}/health", app.address))
+        .header("x-request-id", "trace-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(mine.headers()["x-request-id"], "trace-42");
+    let junk = app
+        .client
+        .get(format!("{}/health", app.address))
+        .header("x-request-id", "a b\"<c>")
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(junk.headers()["x-request-id"], "a b\"<c>");
+});
