@@ -464,3 +464,42 @@ api_test!(
         assert_eq!(count_rows(app, "article").await, 8);
     }
 );
+
+api_test!(
+    documents_over_the_size_limits_are_rejected_whole,
+    empty,
+    |app| {
+        let mut doc = fixtures::article(1);
+        doc.statements = (0..10_001)
+            .map(|i| newsgraph::services::ingest::StatementInput {
+                reference: format!("s{i}"),
+                text: "x".into(),
+                kind: newsgraph::entities::enums::StatementKind::Quote,
+                speaker_ref: None,
+                said_at: None,
+                place_ref: None,
+                about_refs: vec![],
+                disputes_refs: vec![],
+            })
+            .collect();
+        let body = app.mutate(INGEST, json!({ "doc": doc_json(&doc) })).await;
+        let errors = &body["data"]["ingestArticle"]["userErrors"];
+        assert_eq!(errors[0]["code"], "DOCUMENT_TOO_LARGE", "{body}");
+        assert_eq!(errors[0]["field"], json!(["statements"]));
+        assert_eq!(count_rows(app, "article").await, 0);
+        // Over the import's 1 MiB per document: rejected with the reason, the rest imported.
+        let mut big = fixtures::article(2);
+        big.body = Some("word ".repeat(250_000));
+        let input = format!(
+            "{}\n{}\n",
+            serde_json::to_string(&big).unwrap(),
+            serde_json::to_string(&fixtures::article(3)).unwrap()
+        );
+        let (ok, _, stderr) = app.cli(&["import", "-"], Some(&input));
+        assert!(
+            !ok && stderr.contains("line 1") && stderr.contains("larger than 1048576 bytes"),
+            "{stderr}"
+        );
+        assert_eq!(count_rows(app, "article").await, 1);
+    }
+);
