@@ -249,21 +249,6 @@ fn outcome<T>(r: Result<T, IngestError>) -> async_graphql::Result<(Option<T>, Ve
     }
 }
 
-/// Parses an optional ID argument into a user error rather than a request error.
-macro_rules! id_or_user_error {
-    ($payload:ident, $field:ident, $id:expr, $kind:expr, $name:literal) => {
-        match parse_id(&$id, &[$kind]) {
-            Ok(n) => n,
-            Err(e) => {
-                return Ok($payload {
-                    $field: None,
-                    user_errors: invalid_id($name, e),
-                })
-            }
-        }
-    };
-}
-
 fn person_fields(i: PersonFieldsInput) -> async_graphql::Result<write::PersonFields> {
     Ok(write::PersonFields {
         name: i.name,
@@ -338,6 +323,64 @@ async fn delete_entity(
     })
 }
 
+/// The steps every create and update share: the key check, the optional ID, the input
+/// conversion and the write, with input problems returned as user errors.
+async fn save_entity<'a, F, M, Fut>(
+    ctx: &Context<'a>,
+    id: Option<(ID, NodeKind)>,
+    fields: async_graphql::Result<F>,
+    save: impl FnOnce(&'a DatabaseConnection, Option<i32>, F) -> Fut,
+) -> async_graphql::Result<(Option<M>, Vec<UserError>)>
+where
+    Fut: std::future::Future<Output = Result<M, IngestError>>,
+{
+    require_writer(ctx)?;
+    let n = match id {
+        None => None,
+        Some((id, kind)) => match parse_id(&id, &[kind]) {
+            Ok(n) => Some(n),
+            Err(e) => return Ok((None, invalid_id("id", e))),
+        },
+    };
+    let fields = match fields {
+        Ok(f) => f,
+        Err(e) => return Ok((None, fields_error(e))),
+    };
+    outcome(save(db(ctx)?, n, fields).await)
+}
+
+/// The steps every merge shares; returns the kept row's id when the merge happened.
+async fn merge_entity(
+    ctx: &Context<'_>,
+    kind: write::EntityKind,
+    node: NodeKind,
+    keep_id: ID,
+    merge_id: ID,
+) -> async_graphql::Result<(Option<i32>, Vec<UserError>)> {
+    require_writer(ctx)?;
+    let keep = match parse_id(&keep_id, &[node]) {
+        Ok(n) => n,
+        Err(e) => return Ok((None, invalid_id("keepId", e))),
+    };
+    let merge = match parse_id(&merge_id, &[node]) {
+        Ok(n) => n,
+        Err(e) => return Ok((None, invalid_id("mergeId", e))),
+    };
+    let (done, user_errors) = outcome(write::merge_entities(db(ctx)?, kind, keep, merge).await)?;
+    Ok((done.map(|()| keep), user_errors))
+}
+
+async fn kept<E>(ctx: &Context<'_>, id: Option<i32>) -> async_graphql::Result<Option<E::Model>>
+where
+    E: sea_orm::EntityTrait,
+    E::Model: sea_orm::FromQueryResult + crate::services::read::HasId + Clone + Send + Sync,
+{
+    match id {
+        None => Ok(None),
+        Some(id) => loaders(ctx)?.load_one(ById::<E>::new(id)).await.gql(),
+    }
+}
+
 #[derive(Default)]
 pub struct EntityMutation;
 
@@ -349,17 +392,8 @@ impl EntityMutation {
         ctx: &Context<'_>,
         input: PersonFieldsInput,
     ) -> async_graphql::Result<PersonPayload> {
-        require_writer(ctx)?;
-        let fields = match person_fields(input) {
-            Ok(f) => f,
-            Err(e) => {
-                return Ok(PersonPayload {
-                    person: None,
-                    user_errors: fields_error(e),
-                });
-            }
-        };
-        let (p, user_errors) = outcome(write::save_person(db(ctx)?, None, fields).await)?;
+        let (p, user_errors) =
+            save_entity(ctx, None, person_fields(input), write::save_person).await?;
         Ok(PersonPayload {
             person: p.map(Person),
             user_errors,
@@ -373,18 +407,13 @@ impl EntityMutation {
         id: ID,
         input: PersonFieldsInput,
     ) -> async_graphql::Result<PersonPayload> {
-        require_writer(ctx)?;
-        let n = id_or_user_error!(PersonPayload, person, id, NodeKind::Person, "id");
-        let fields = match person_fields(input) {
-            Ok(f) => f,
-            Err(e) => {
-                return Ok(PersonPayload {
-                    person: None,
-                    user_errors: fields_error(e),
-                });
-            }
-        };
-        let (p, user_errors) = outcome(write::save_person(db(ctx)?, Some(n), fields).await)?;
+        let (p, user_errors) = save_entity(
+            ctx,
+            Some((id, NodeKind::Person)),
+            person_fields(input),
+            write::save_person,
+        )
+        .await?;
         Ok(PersonPayload {
             person: p.map(Person),
             user_errors,
@@ -410,21 +439,16 @@ impl EntityMutation {
         keep_id: ID,
         merge_id: ID,
     ) -> async_graphql::Result<PersonPayload> {
-        require_writer(ctx)?;
-        let keep = id_or_user_error!(PersonPayload, person, keep_id, NodeKind::Person, "keepId");
-        let merge = id_or_user_error!(PersonPayload, person, merge_id, NodeKind::Person, "mergeId");
-        let (done, user_errors) =
-            outcome(write::merge_entities(db(ctx)?, write::EntityKind::Person, keep, merge).await)?;
-        let person = match done {
-            Some(()) => loaders(ctx)?
-                .load_one(ById::<person::Entity>::new(keep))
-                .await
-                .gql()?
-                .map(Person),
-            None => None,
-        };
+        let (keep, user_errors) = merge_entity(
+            ctx,
+            write::EntityKind::Person,
+            NodeKind::Person,
+            keep_id,
+            merge_id,
+        )
+        .await?;
         Ok(PersonPayload {
-            person,
+            person: kept::<person::Entity>(ctx, keep).await?.map(Person),
             user_errors,
         })
     }
@@ -435,17 +459,13 @@ impl EntityMutation {
         ctx: &Context<'_>,
         input: OrganizationFieldsInput,
     ) -> async_graphql::Result<OrganizationPayload> {
-        require_writer(ctx)?;
-        let fields = match organization_fields(input) {
-            Ok(f) => f,
-            Err(e) => {
-                return Ok(OrganizationPayload {
-                    organization: None,
-                    user_errors: fields_error(e),
-                });
-            }
-        };
-        let (o, user_errors) = outcome(write::save_organization(db(ctx)?, None, fields).await)?;
+        let (o, user_errors) = save_entity(
+            ctx,
+            None,
+            organization_fields(input),
+            write::save_organization,
+        )
+        .await?;
         Ok(OrganizationPayload {
             organization: o.map(Organization),
             user_errors,
@@ -459,24 +479,13 @@ impl EntityMutation {
         id: ID,
         input: OrganizationFieldsInput,
     ) -> async_graphql::Result<OrganizationPayload> {
-        require_writer(ctx)?;
-        let n = id_or_user_error!(
-            OrganizationPayload,
-            organization,
-            id,
-            NodeKind::Organization,
-            "id"
-        );
-        let fields = match organization_fields(input) {
-            Ok(f) => f,
-            Err(e) => {
-                return Ok(OrganizationPayload {
-                    organization: None,
-                    user_errors: fields_error(e),
-                });
-            }
-        };
-        let (o, user_errors) = outcome(write::save_organization(db(ctx)?, Some(n), fields).await)?;
+        let (o, user_errors) = save_entity(
+            ctx,
+            Some((id, NodeKind::Organization)),
+            organization_fields(input),
+            write::save_organization,
+        )
+        .await?;
         Ok(OrganizationPayload {
             organization: o.map(Organization),
             user_errors,
@@ -507,34 +516,18 @@ impl EntityMutation {
         keep_id: ID,
         merge_id: ID,
     ) -> async_graphql::Result<OrganizationPayload> {
-        require_writer(ctx)?;
-        let keep = id_or_user_error!(
-            OrganizationPayload,
-            organization,
+        let (keep, user_errors) = merge_entity(
+            ctx,
+            write::EntityKind::Organization,
+            NodeKind::Organization,
             keep_id,
-            NodeKind::Organization,
-            "keepId"
-        );
-        let merge = id_or_user_error!(
-            OrganizationPayload,
-            organization,
             merge_id,
-            NodeKind::Organization,
-            "mergeId"
-        );
-        let (done, user_errors) = outcome(
-            write::merge_entities(db(ctx)?, write::EntityKind::Organization, keep, merge).await,
-        )?;
-        let organization = match done {
-            Some(()) => loaders(ctx)?
-                .load_one(ById::<organization::Entity>::new(keep))
-                .await
-                .gql()?
-                .map(Organization),
-            None => None,
-        };
+        )
+        .await?;
         Ok(OrganizationPayload {
-            organization,
+            organization: kept::<organization::Entity>(ctx, keep)
+                .await?
+                .map(Organization),
             user_errors,
         })
     }
@@ -545,17 +538,8 @@ impl EntityMutation {
         ctx: &Context<'_>,
         input: LocationFieldsInput,
     ) -> async_graphql::Result<LocationPayload> {
-        require_writer(ctx)?;
-        let fields = match location_fields(input) {
-            Ok(f) => f,
-            Err(e) => {
-                return Ok(LocationPayload {
-                    location: None,
-                    user_errors: fields_error(e),
-                });
-            }
-        };
-        let (l, user_errors) = outcome(write::save_location(db(ctx)?, None, fields).await)?;
+        let (l, user_errors) =
+            save_entity(ctx, None, location_fields(input), write::save_location).await?;
         Ok(LocationPayload {
             location: l.map(Location::new),
             user_errors,
@@ -569,18 +553,13 @@ impl EntityMutation {
         id: ID,
         input: LocationFieldsInput,
     ) -> async_graphql::Result<LocationPayload> {
-        require_writer(ctx)?;
-        let n = id_or_user_error!(LocationPayload, location, id, NodeKind::Location, "id");
-        let fields = match location_fields(input) {
-            Ok(f) => f,
-            Err(e) => {
-                return Ok(LocationPayload {
-                    location: None,
-                    user_errors: fields_error(e),
-                });
-            }
-        };
-        let (l, user_errors) = outcome(write::save_location(db(ctx)?, Some(n), fields).await)?;
+        let (l, user_errors) = save_entity(
+            ctx,
+            Some((id, NodeKind::Location)),
+            location_fields(input),
+            write::save_location,
+        )
+        .await?;
         Ok(LocationPayload {
             location: l.map(Location::new),
             user_errors,
@@ -613,34 +592,18 @@ impl EntityMutation {
         keep_id: ID,
         merge_id: ID,
     ) -> async_graphql::Result<LocationPayload> {
-        require_writer(ctx)?;
-        let keep = id_or_user_error!(
-            LocationPayload,
-            location,
+        let (keep, user_errors) = merge_entity(
+            ctx,
+            write::EntityKind::Location,
+            NodeKind::Location,
             keep_id,
-            NodeKind::Location,
-            "keepId"
-        );
-        let merge = id_or_user_error!(
-            LocationPayload,
-            location,
             merge_id,
-            NodeKind::Location,
-            "mergeId"
-        );
-        let (done, user_errors) = outcome(
-            write::merge_entities(db(ctx)?, write::EntityKind::Location, keep, merge).await,
-        )?;
-        let location = match done {
-            Some(()) => loaders(ctx)?
-                .load_one(ById::<location::Entity>::new(keep))
-                .await
-                .gql()?
-                .map(Location::new),
-            None => None,
-        };
+        )
+        .await?;
         Ok(LocationPayload {
-            location,
+            location: kept::<location::Entity>(ctx, keep)
+                .await?
+                .map(Location::new),
             user_errors,
         })
     }
