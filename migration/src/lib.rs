@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_core_graph;
 mod m20261125_000002_search;
+mod m20261125_000003_desc_nulls_last;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_core_graph::Migration),
             Box::new(m20261125_000002_search::Migration),
+            Box::new(m20261125_000003_desc_nulls_last::Migration),
         ]
     }
 }
