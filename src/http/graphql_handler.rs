@@ -406,7 +406,11 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
         .and_then(|v| v.to_str().ok());
     let caller = Caller::from_authorization(&state.api_keys, authorization);
     let operation_name = gql.operation_name.clone();
-    let gql = gql.data(loaders(state.db.clone())).data(caller);
+    let mut gql = gql.data(loaders(state.db.clone())).data(caller);
+    // Parsed once here (for the limits and the field order); async-graphql reuses it.
+    if let Some(doc) = &doc {
+        gql.set_parsed_query(doc.clone());
+    }
     let mut response =
         match tokio::time::timeout(limits.request_timeout, state.schema.execute(gql)).await {
             Ok(r) => r,
