@@ -30,7 +30,8 @@ pub struct TestApp {
     pub database_url: String,
     pub client: reqwest::Client,
     pub state: Arc<AppState>,
-    cleanup: Cleanup,
+    /// Taken by `teardown`; a test that panics first leaves it to `Drop`.
+    cleanup: Option<Cleanup>,
 }
 
 enum Cleanup {
@@ -130,7 +131,7 @@ pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
         database_url,
         client: reqwest::Client::new(),
         state,
-        cleanup,
+        cleanup: Some(cleanup),
     }
 }
 
@@ -217,8 +218,16 @@ impl TestApp {
         )
     }
 
-    pub async fn teardown(self) {
-        match self.cleanup {
+    pub async fn teardown(mut self) {
+        if let Some(c) = self.cleanup.take() {
+            c.run().await;
+        }
+    }
+}
+
+impl Cleanup {
+    async fn run(self) {
+        match self {
             Cleanup::SqliteDir(dir) => {
                 let _ = std::fs::remove_dir_all(dir);
             }
@@ -232,6 +241,24 @@ impl TestApp {
                     admin.close().await.ok();
                 }
             }
+        }
+    }
+}
+
+/// A failed test still drops its database (on a runtime of its own: the test's runtime is
+/// unwinding).
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(c) = self.cleanup.take() {
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    rt.block_on(c.run());
+                }
+            })
+            .join();
         }
     }
 }
