@@ -188,6 +188,9 @@ pub struct Settings {
     pub seed_sample: bool,
     /// Maximum pooled database connections (`NEWSGRAPH_DB_MAX_CONNECTIONS`).
     pub db_max_connections: u32,
+    /// How long a request waits for a pooled connection before it fails with
+    /// `SERVICE_UNAVAILABLE` (`NEWSGRAPH_DB_ACQUIRE_TIMEOUT_MS`, default 2,000).
+    pub db_acquire_timeout: Duration,
     /// Keys that may call mutations.
     pub api_keys: ApiKeys,
     /// Browser origins allowed by CORS (default: any for the embedded default, none otherwise).
@@ -208,6 +211,7 @@ impl fmt::Debug for Settings {
             .field("migrate_on_start", &self.migrate_on_start)
             .field("seed_sample", &self.seed_sample)
             .field("db_max_connections", &self.db_max_connections)
+            .field("db_acquire_timeout", &self.db_acquire_timeout)
             .field("api_keys", &self.api_keys)
             .field("cors", &self.cors)
             .field("cache_max_age", &self.cache_max_age)
@@ -275,6 +279,10 @@ impl Settings {
             migrate_on_start: env_bool("NEWSGRAPH_MIGRATE")?.unwrap_or(true),
             seed_sample: env_bool("NEWSGRAPH_SEED_SAMPLE")?.unwrap_or(embedded_default),
             db_max_connections,
+            db_acquire_timeout: Duration::from_millis(env_number(
+                "NEWSGRAPH_DB_ACQUIRE_TIMEOUT_MS",
+                2_000,
+            )? as u64),
             api_keys: ApiKeys::from_env()?,
             cors: match std::env::var("NEWSGRAPH_CORS_ORIGINS") {
                 Ok(v) => CorsOrigins::parse(&v)?,
@@ -300,7 +308,7 @@ impl Settings {
         opts.max_connections(self.db_max_connections)
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(self.db_acquire_timeout)
             .sqlx_logging(false);
         if !self.is_sqlite() {
             // A runaway query is cancelled by PostgreSQL itself, not only abandoned here.

@@ -12,6 +12,7 @@ pub fn to_graphql(e: &ServiceError) -> Error {
         ServiceError::NotFound(m) => ("NOT_FOUND", m.clone()),
         ServiceError::Invalid(m) => ("BAD_USER_INPUT", m.clone()),
         ServiceError::Conflict(m) => ("CONFLICT", m.clone()),
+        ServiceError::Unavailable(m) => ("SERVICE_UNAVAILABLE", m.clone()),
         ServiceError::Unexpected(err) => {
             tracing::error!(error = ?err, "request failed");
             ("INTERNAL", "internal error".to_string())

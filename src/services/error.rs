@@ -15,6 +15,10 @@ pub enum ServiceError {
     /// The request clashes with stored data (CONFLICT).
     #[error("{0}")]
     Conflict(String),
+    /// The database cannot take the request right now (every pooled connection is busy, or the
+    /// database is unreachable): the client is told to retry (SERVICE_UNAVAILABLE).
+    #[error("{0}")]
+    Unavailable(String),
     /// Anything else: logged with its cause chain; the client sees only "internal error" (INTERNAL).
     #[error(transparent)]
     Unexpected(#[from] anyhow::Error),
@@ -30,7 +34,13 @@ impl ServiceError {
 
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(e: sea_orm::DbErr) -> Self {
-        Self::Unexpected(anyhow::Error::new(e).context("database request failed"))
+        match e {
+            sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
+                tracing::warn!(error = %e, "database unavailable");
+                Self::Unavailable("the database is busy or unreachable; retry shortly".into())
+            }
+            e => Self::Unexpected(anyhow::Error::new(e).context("database request failed")),
+        }
     }
 }
 

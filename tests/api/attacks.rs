@@ -118,3 +118,45 @@ api_test!(
         still_up(app).await;
     }
 );
+
+async fn exhausted_pool_fails_fast(backend: crate::helpers::Backend) {
+    use sea_orm::TransactionTrait;
+    let app = crate::helpers::spawn_app_configured(backend, true, |s| {
+        s.db_max_connections = 1;
+        s.db_acquire_timeout = std::time::Duration::from_millis(300);
+    })
+    .await;
+    // Hold the pool's only connection, as a slow query would.
+    let held = app.db().begin().await.unwrap();
+    let started = std::time::Instant::now();
+    let body = app.graphql("{ articles { totalCount } }", json!({})).await;
+    assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE", "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "failed fast, not hung"
+    );
+    // Liveness does not depend on the database.
+    let health = app
+        .client
+        .get(format!("{}/health", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    drop(held);
+    still_up(&app).await;
+    app.teardown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_connection_pool_fails_fast_with_service_unavailable_sqlite() {
+    exhausted_pool_fails_fast(crate::helpers::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_exhausted_connection_pool_fails_fast_with_service_unavailable_postgres() {
+    if crate::helpers::postgres_skipped() {
+        return;
+    }
+    exhausted_pool_fails_fast(crate::helpers::Backend::Postgres).await;
+}

@@ -82,6 +82,15 @@ fn with_database(url: &str, name: &str) -> String {
 
 /// Starts the app on a fresh database of `backend`, with the sample article loaded when `seed`.
 pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
+    spawn_app_configured(backend, seed, |_| {}).await
+}
+
+/// Like `spawn_app_with`, with the settings adjusted by `tweak` before start-up.
+pub async fn spawn_app_configured(
+    backend: Backend,
+    seed: bool,
+    tweak: impl FnOnce(&mut Settings),
+) -> TestApp {
     init_logs();
     let (database_url, cleanup) = match backend {
         Backend::Sqlite => {
@@ -117,11 +126,14 @@ pub async fn spawn_app_with(backend: Backend, seed: bool) -> TestApp {
         migrate_on_start: true,
         seed_sample: seed,
         db_max_connections: 5,
+        db_acquire_timeout: std::time::Duration::from_secs(5),
         api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
         cors: newsgraph::configuration::CorsOrigins::List(vec![TEST_ORIGIN.to_string()]),
         cache_max_age: 60,
         limits: newsgraph::configuration::Limits::default(),
     };
+    let mut settings = settings;
+    tweak(&mut settings);
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
