@@ -19,6 +19,9 @@ use crate::startup::{self, Application};
     about = "A GraphQL API over a linked graph of news reporting"
 )]
 pub struct Cli {
+    /// Address to serve on [env: NEWSGRAPH_BIND] [default: 127.0.0.1:8080]
+    #[arg(long, global = true)]
+    pub bind: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -26,11 +29,7 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the API (the default): /graphql, /graphiql, /health, /ready, /metrics.
-    Serve {
-        /// Address to listen on [env: NEWSGRAPH_BIND] [default: 127.0.0.1:8080]
-        #[arg(long)]
-        bind: Option<String>,
-    },
+    Serve,
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load (or reload) the bundled sample article through the normal ingestion path.
@@ -63,12 +62,13 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    match cli.command.unwrap_or(Command::Serve { bind: None }) {
+    let bind = cli.bind;
+    match cli.command.unwrap_or(Command::Serve) {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::Serve { bind } => {
+        Command::Serve => {
             let mut settings = Settings::from_env().map_err(anyhow::Error::msg)?;
             if let Some(b) = bind {
                 settings.bind = b;

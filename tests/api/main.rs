@@ -6,6 +6,7 @@ mod helpers;
 mod analysis;
 mod attacks;
 mod batching;
+mod cli;
 mod entities;
 mod errors;
 mod filters;

@@ -1,0 +1,100 @@
+//! The binary itself: it serves on the address given, stops cleanly on SIGTERM, and a bad
+//! database ends it with a one-line reason and a non-zero status.
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[tokio::test]
+async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
+    let dir = std::env::temp_dir().join(format!(
+        "newsgraph_test_cli_{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(&dir)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let started = Instant::now();
+    let mut ready = false;
+    while started.elapsed() < Duration::from_secs(20) {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/ready"))
+            .send()
+            .await
+            && r.status() == 200
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "the embedded default came up");
+    // The embedded default created its database here and loaded the sample article.
+    assert!(dir.join("newsgraph.db").exists());
+    let body: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&serde_json::json!({ "query": "{ articles { totalCount } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["data"]["articles"]["totalCount"], 1);
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {log}", out.status);
+    assert!(log.contains("stopped"), "{log}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn an_unreachable_database_ends_the_process_with_a_one_line_reason() {
+    let out = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .args(["--bind", "127.0.0.1:0"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(
+        lines[0].starts_with("newsgraph: error: cannot connect to the database"),
+        "{err}"
+    );
+    let bad = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .env("DATABASE_URL", "mysql://x")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("DATABASE_URL must start with postgres:// or sqlite://")
+    );
+}
