@@ -14,6 +14,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 
 use super::error::{ServiceError, ServiceResult};
+use super::sql::statement;
 use crate::domain::names::normalize;
 use crate::entities::enums::{
     CasualtyCategory, CountQualifier, LocationKind, Population, StatementKind,
@@ -1180,16 +1181,10 @@ pub(crate) async fn link_closure<C: ConnectionTrait>(
                SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1 \
                FROM location_closure a, location_closure d \
                WHERE a.descendant_id = $1 AND d.ancestor_id = $2";
-    let backend = db.get_database_backend();
-    let sql = if backend == DatabaseBackend::Sqlite {
-        sql.replace("$1", "?").replace("$2", "?")
-    } else {
-        sql.to_string()
-    };
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
+    db.execute_raw(statement(
+        db.get_database_backend(),
         sql,
-        [parent.into(), child.into()],
+        vec![parent.into(), child.into()],
     ))
     .await?;
     Ok(())

@@ -10,4 +10,5 @@ pub mod page;
 pub mod read;
 pub mod relations;
 pub mod search;
+pub mod sql;
 pub mod write;

@@ -4,10 +4,11 @@
 //! `ts_rank_cd`; SQLite gets the same query translated to FTS5 and ranks with `bm25`. Both
 //! scores are mapped into 0..1, and a result containing the whole query as an exact phrase
 //! gets +1, so an exact phrase match ranks first on both.
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, Value};
+use sea_orm::{ConnectionTrait, DatabaseBackend, Value};
 
 use super::error::{ServiceError, ServiceResult};
 use super::page::{Page, Window};
+use super::sql::statement;
 use crate::domain::cursor::{Cursor, KeyValue};
 
 /// Marks the matched words in snippets between the database and the HTML escaping.
@@ -201,18 +202,6 @@ pub struct SearchPage {
     pub total: Option<i64>,
 }
 
-fn placeholders(sql: &str, backend: DatabaseBackend) -> String {
-    if backend == DatabaseBackend::Sqlite {
-        let mut s = sql.to_string();
-        for i in (1..=9).rev() {
-            s = s.replace(&format!("${i}"), &format!("?{i}"));
-        }
-        s
-    } else {
-        sql.to_string()
-    }
-}
-
 /// The union of matching articles and statements as (kind, id, score, snippet); `$1` is the
 /// query, `$2` the exact phrase (or '' for none).
 fn hits_sql(backend: DatabaseBackend) -> String {
@@ -301,13 +290,7 @@ pub async fn search<C: ConnectionTrait>(
         " ORDER BY score DESC, kind ASC, id ASC LIMIT {}",
         window.limit + 1
     ));
-    let rows = db
-        .query_all_raw(Statement::from_sql_and_values(
-            backend,
-            placeholders(&sql, backend),
-            values,
-        ))
-        .await?;
+    let rows = db.query_all_raw(statement(backend, &sql, values)).await?;
     let mut hits = Vec::with_capacity(rows.len());
     for r in &rows {
         let kind: i32 = r.try_get("", "kind")?;
@@ -343,10 +326,10 @@ pub async fn search<C: ConnectionTrait>(
     let total = if want_total {
         let count_sql = format!("SELECT COUNT(*) AS n FROM ({}) h", hits_sql(backend));
         let row = db
-            .query_one_raw(Statement::from_sql_and_values(
+            .query_one_raw(statement(
                 backend,
-                placeholders(&count_sql, backend),
-                [
+                &count_sql,
+                vec![
                     query_value(backend, raw, &parsed),
                     parsed.phrase().unwrap_or_default().into(),
                 ],

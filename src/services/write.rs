@@ -2,12 +2,13 @@
 //! people, organizations and places. Each operation is one transaction; problems with the
 //! input come back as user errors and write nothing.
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DbErr, EntityTrait, IntoActiveModel, Set, Statement, TransactionTrait, Value,
+    ActiveModelTrait, ActiveValue::NotSet, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, Set, TransactionTrait, Value,
 };
 
 use super::error::ServiceResult;
 use super::ingest::{IngestError as WriteError, UserError, add_aliases, link_closure};
+use super::sql::statement;
 use crate::domain::names::normalize;
 use crate::entities::enums::LocationKind;
 use crate::entities::{article, location, organization, person};
@@ -48,31 +49,15 @@ fn user_error(field: &str, code: &'static str, message: impl Into<String>) -> Wr
 
 /// Runs raw SQL written with `$1, $2...` placeholders on either backend.
 async fn exec<C: ConnectionTrait>(db: &C, sql: &str, values: Vec<Value>) -> Result<u64, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = if backend == DatabaseBackend::Sqlite {
-        let mut s = sql.to_string();
-        for i in (1..=values.len()).rev() {
-            s = s.replace(&format!("${i}"), &format!("?{i}"));
-        }
-        s
-    } else {
-        sql.to_string()
-    };
     Ok(db
-        .execute_raw(Statement::from_sql_and_values(backend, sql, values))
+        .execute_raw(statement(db.get_database_backend(), sql, values))
         .await?
         .rows_affected())
 }
 
 async fn count<C: ConnectionTrait>(db: &C, sql: &str, id: i32) -> Result<i64, DbErr> {
-    let backend = db.get_database_backend();
-    let sql = if backend == DatabaseBackend::Sqlite {
-        sql.replace("$1", "?1")
-    } else {
-        sql.to_string()
-    };
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .query_one_raw(statement(db.get_database_backend(), sql, vec![id.into()]))
         .await?;
     Ok(match row {
         Some(r) => r.try_get_by_index::<i64>(0)?,
@@ -216,15 +201,9 @@ async fn alias_list<C: ConnectionTrait>(
     owner: &str,
     id: i32,
 ) -> ServiceResult<Vec<String>> {
-    let backend = db.get_database_backend();
     let sql = format!("SELECT alias FROM {owner}_alias WHERE {owner}_id = $1 ORDER BY id");
-    let sql = if backend == DatabaseBackend::Sqlite {
-        sql.replace("$1", "?1")
-    } else {
-        sql
-    };
     let rows = db
-        .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .query_all_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
         .await?;
     Ok(rows
         .iter()
@@ -261,15 +240,9 @@ async fn check_wikidata<C: ConnectionTrait>(
             format!("`{w}` is not a Wikidata item id like Q7747"),
         ));
     }
-    let backend = db.get_database_backend();
     let sql = format!("SELECT id FROM {table} WHERE wikidata_id = $1");
-    let sql = if backend == DatabaseBackend::Sqlite {
-        sql.replace("$1", "?1")
-    } else {
-        sql
-    };
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [w.into()]))
+        .query_one_raw(statement(db.get_database_backend(), &sql, vec![w.into()]))
         .await?;
     if let Some(r) = row {
         let other: i32 = r.try_get_by_index(0)?;
@@ -471,19 +444,22 @@ async fn detach_subtree<C: ConnectionTrait>(db: &C, root: i32) -> Result<(), DbE
     Ok(())
 }
 
+/// The places directly inside `id`.
+async fn children<C: ConnectionTrait>(db: &C, id: i32) -> Result<Vec<i32>, DbErr> {
+    let sql = "SELECT id FROM location WHERE parent_id = $1";
+    let rows = db
+        .query_all_raw(statement(db.get_database_backend(), sql, vec![id.into()]))
+        .await?;
+    rows.iter().map(|r| r.try_get_by_index::<i32>(0)).collect()
+}
+
 async fn is_within<C: ConnectionTrait>(db: &C, place: i32, root: i32) -> Result<bool, DbErr> {
-    let backend = db.get_database_backend();
     let sql = "SELECT COUNT(*) FROM location_closure WHERE ancestor_id = $1 AND descendant_id = $2";
-    let sql = if backend == DatabaseBackend::Sqlite {
-        sql.replace("$1", "?1").replace("$2", "?2")
-    } else {
-        sql.to_string()
-    };
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
+        .query_one_raw(statement(
+            db.get_database_backend(),
             sql,
-            [root.into(), place.into()],
+            vec![root.into(), place.into()],
         ))
         .await?;
     Ok(row
@@ -635,18 +611,12 @@ async fn identity<C: ConnectionTrait>(
     kind: EntityKind,
     id: i32,
 ) -> Result<Option<(String, String, Option<String>)>, DbErr> {
-    let backend = db.get_database_backend();
     let sql = format!(
         "SELECT name_norm, name, wikidata_id FROM {} WHERE id = $1",
         kind.table()
     );
-    let sql = if backend == DatabaseBackend::Sqlite {
-        sql.replace("$1", "?1")
-    } else {
-        sql
-    };
     let row = db
-        .query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
+        .query_one_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
         .await?;
     Ok(match row {
         Some(r) => Some((
@@ -686,17 +656,8 @@ pub async fn delete_entity(
     if kind == EntityKind::Location {
         detach_subtree(&txn, id).await?;
         // Each child subtree becomes a tree of its own.
-        let backend = txn.get_database_backend();
-        let sql = if backend == DatabaseBackend::Sqlite {
-            "SELECT id FROM location WHERE parent_id = ?1"
-        } else {
-            "SELECT id FROM location WHERE parent_id = $1"
-        };
-        for row in txn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
-            .await?
-        {
-            detach_subtree(&txn, row.try_get_by_index::<i32>(0)?).await?;
+        for child in children(&txn, id).await? {
+            detach_subtree(&txn, child).await?;
         }
     }
     kind.referrers().detach(&txn, id).await?;
@@ -750,17 +711,7 @@ pub async fn merge_entities(
             ));
         }
         // Children of the merged place move under the kept one, with their subtrees.
-        let backend = txn.get_database_backend();
-        let sql = if backend == DatabaseBackend::Sqlite {
-            "SELECT id FROM location WHERE parent_id = ?1"
-        } else {
-            "SELECT id FROM location WHERE parent_id = $1"
-        };
-        for row in txn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, [merge.into()]))
-            .await?
-        {
-            let child: i32 = row.try_get_by_index(0)?;
+        for child in children(&txn, merge).await? {
             detach_subtree(&txn, child).await?;
             exec(
                 &txn,
