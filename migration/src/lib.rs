@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_core_graph;
 mod m20261125_000002_search;
 mod m20261125_000003_desc_nulls_last;
+mod m20261125_000004_live_events;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_core_graph::Migration),
             Box::new(m20261125_000002_search::Migration),
             Box::new(m20261125_000003_desc_nulls_last::Migration),
+            Box::new(m20261125_000004_live_events::Migration),
         ]
     }
 }
