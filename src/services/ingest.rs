@@ -651,6 +651,9 @@ pub async fn ingest(
         .await?;
     }
     let out = write(&txn, doc).await?;
+    // In the same transaction (and, on PostgreSQL, under the advisory lock, so event ids
+    // commit in the order they were taken): subscribers hear only of committed writes.
+    super::events::record_ingest(&txn, out.article.id).await?;
     txn.commit().await?;
     Ok(out)
 }

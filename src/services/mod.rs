@@ -2,10 +2,12 @@
 //! queries and transactions; it knows nothing of GraphQL or HTTP.
 pub mod analysis;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod generate;
 pub mod import;
 pub mod ingest;
+pub mod live;
 pub mod page;
 pub mod read;
 pub mod relations;
