@@ -173,6 +173,72 @@ impl Limits {
     }
 }
 
+/// Live updates (subscriptions over WebSocket) and their limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LiveSettings {
+    /// Open WebSocket connections one client (IP address) may hold
+    /// (`NEWSGRAPH_WS_MAX_CONNECTIONS_PER_CLIENT`, default 20): beyond, the upgrade gets 429.
+    pub max_connections_per_client: usize,
+    /// Subscriptions one connection may run at once (`NEWSGRAPH_WS_MAX_SUBSCRIPTIONS`,
+    /// default 20): beyond, the new one gets an error with `TOO_MANY_SUBSCRIPTIONS`.
+    pub max_subscriptions: usize,
+    /// Time a client has to send `connection_init` (`NEWSGRAPH_WS_INIT_TIMEOUT_MS`, default
+    /// 5,000): then the server closes with 4408.
+    pub init_timeout: Duration,
+    /// Interval of the server's WebSocket pings (`NEWSGRAPH_WS_KEEPALIVE_MS`, default 15,000);
+    /// a client silent for two intervals is disconnected.
+    pub keepalive: Duration,
+    /// How long a message may wait for a client that does not read
+    /// (`NEWSGRAPH_WS_SEND_TIMEOUT_MS`, default 5,000): then it is cut off as a slow consumer.
+    pub send_timeout: Duration,
+    /// Events a subscription may fall behind before it is cut off as a slow consumer
+    /// (`NEWSGRAPH_WS_EVENT_BUFFER`, default 1,024).
+    pub event_buffer: usize,
+    /// Require an API key in `connection_init` (`NEWSGRAPH_WS_REQUIRE_KEY`, default false:
+    /// subscriptions are reads; mutations over WebSocket always need a key).
+    pub require_key: bool,
+    /// How often the event log is read without a wake-up (`NEWSGRAPH_LIVE_POLL_MS`,
+    /// default 1,000 on SQLite, for writes by other processes; 30,000 on PostgreSQL).
+    pub poll_interval: Duration,
+}
+
+impl LiveSettings {
+    pub fn defaults(sqlite: bool) -> Self {
+        Self {
+            max_connections_per_client: 20,
+            max_subscriptions: 20,
+            init_timeout: Duration::from_secs(5),
+            keepalive: Duration::from_secs(15),
+            send_timeout: Duration::from_secs(5),
+            event_buffer: 1024,
+            require_key: false,
+            poll_interval: Duration::from_millis(if sqlite { 1_000 } else { 30_000 }),
+        }
+    }
+
+    fn from_env(sqlite: bool) -> Result<Self, String> {
+        let d = Self::defaults(sqlite);
+        let ms = |name: &str, default: Duration| -> Result<Duration, String> {
+            Ok(Duration::from_millis(
+                env_number(name, default.as_millis() as usize)? as u64,
+            ))
+        };
+        Ok(Self {
+            max_connections_per_client: env_number(
+                "NEWSGRAPH_WS_MAX_CONNECTIONS_PER_CLIENT",
+                d.max_connections_per_client,
+            )?,
+            max_subscriptions: env_number("NEWSGRAPH_WS_MAX_SUBSCRIPTIONS", d.max_subscriptions)?,
+            init_timeout: ms("NEWSGRAPH_WS_INIT_TIMEOUT_MS", d.init_timeout)?,
+            keepalive: ms("NEWSGRAPH_WS_KEEPALIVE_MS", d.keepalive)?,
+            send_timeout: ms("NEWSGRAPH_WS_SEND_TIMEOUT_MS", d.send_timeout)?,
+            event_buffer: env_number("NEWSGRAPH_WS_EVENT_BUFFER", d.event_buffer)?,
+            require_key: env_bool("NEWSGRAPH_WS_REQUIRE_KEY")?.unwrap_or(d.require_key),
+            poll_interval: ms("NEWSGRAPH_LIVE_POLL_MS", d.poll_interval)?,
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
     /// `postgres://...` or `sqlite://...`.
@@ -200,6 +266,8 @@ pub struct Settings {
     pub cache_max_age: u32,
     /// Query limits and timeouts.
     pub limits: Limits,
+    /// Subscriptions over WebSocket.
+    pub live: LiveSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -216,6 +284,7 @@ impl fmt::Debug for Settings {
             .field("cors", &self.cors)
             .field("cache_max_age", &self.cache_max_age)
             .field("limits", &self.limits)
+            .field("live", &self.live)
             .finish()
     }
 }
@@ -273,7 +342,6 @@ impl Settings {
                 })?,
         };
         Ok(Self {
-            database_url,
             embedded_default,
             bind: std::env::var("NEWSGRAPH_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_string()),
             migrate_on_start: env_bool("NEWSGRAPH_MIGRATE")?.unwrap_or(true),
@@ -296,6 +364,8 @@ impl Settings {
                 })?,
             },
             limits: Limits::from_env()?,
+            live: LiveSettings::from_env(database_url.starts_with("sqlite:"))?,
+            database_url,
         })
     }
 

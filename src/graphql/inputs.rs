@@ -15,7 +15,7 @@ pub fn parse_id(id: &ID, kinds: &[NodeKind]) -> async_graphql::Result<i32> {
         .map_err(|e| bad_input(e.to_string()))
 }
 
-fn parse_actor(id: &ID) -> async_graphql::Result<read::Actor> {
+pub fn parse_actor(id: &ID) -> async_graphql::Result<read::Actor> {
     let n = NodeId::parse_as(id, &[NodeKind::Person, NodeKind::Organization])
         .map_err(|e| bad_input(e.to_string()))?;
     Ok(match n.kind() {

@@ -10,25 +10,32 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod scalars;
+pub mod subscription;
 pub mod types;
 
 use std::sync::Arc;
 
-use async_graphql::{EmptySubscription, Schema};
+use async_graphql::Schema;
 use sea_orm::DatabaseConnection;
 
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::Subscription;
 
 use crate::configuration::Limits;
 use crate::services::ingest::IngestLock;
+use crate::services::live::LiveHub;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Builds the schema once at start-up; per-request state (loaders, caller) is added to each
 /// request by the http layer.
-pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchema {
-    let mut builder = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn build_schema(
+    db: Option<DatabaseConnection>,
+    hub: Option<Arc<LiveHub>>,
+    limits: &Limits,
+) -> AppSchema {
+    let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(Arc::new(IngestLock::default()))
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
@@ -43,10 +50,13 @@ pub fn build_schema(db: Option<DatabaseConnection>, limits: &Limits) -> AppSchem
     if let Some(db) = db {
         builder = builder.data(db);
     }
+    if let Some(hub) = hub {
+        builder = builder.data(hub);
+    }
     builder.finish()
 }
 
 /// The schema in SDL, as published in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(None, &Limits::default()).sdl()
+    build_schema(None, None, &Limits::default()).sdl()
 }

@@ -82,11 +82,16 @@ impl ArticleMutation {
         let doc: ingest::ArticleDocument = input.into();
         let lock = ctx.data::<Arc<IngestLock>>()?;
         match ingest::ingest(db(ctx)?, lock, &doc).await {
-            Ok(out) => Ok(IngestArticlePayload {
-                article: Some(Article(out.article)),
-                created: out.created,
-                user_errors: vec![],
-            }),
+            Ok(out) => {
+                if let Some(hub) = ctx.data_opt::<Arc<crate::services::live::LiveHub>>() {
+                    hub.wake();
+                }
+                Ok(IngestArticlePayload {
+                    article: Some(Article(out.article)),
+                    created: out.created,
+                    user_errors: vec![],
+                })
+            }
             Err(IngestError::Rejected(errors)) => Ok(IngestArticlePayload {
                 article: None,
                 created: false,
