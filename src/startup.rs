@@ -9,11 +9,13 @@ use anyhow::Context as _;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, PaginatorTrait};
 
-use crate::configuration::{ApiKeys, CorsOrigins, Settings, mask_password};
+use crate::configuration::{ApiKeys, CorsOrigins, LiveSettings, Settings, mask_password};
 use crate::entities::article;
 use crate::graphql::{self, AppSchema};
 use crate::http;
+use crate::services::events;
 use crate::services::ingest::{self, IngestLock};
+use crate::services::live::{self, LiveHub};
 
 /// Shared, read-only state of a running server.
 pub struct AppState {
@@ -27,6 +29,14 @@ pub struct AppState {
     pub schema: AppSchema,
     /// SQL statements run since start-up (for `/metrics`, benchmarks and the N+1 test).
     pub sql_statements: Arc<AtomicU64>,
+    /// Committed events for subscriptions, and the shutdown switch of live connections.
+    pub live: Arc<LiveHub>,
+    pub live_settings: LiveSettings,
+    /// Open WebSocket connections per client, to cap them.
+    pub ws_clients: crate::http::ClientConnections,
+    /// HTTP requests being handled right now (WebSocket connections not counted): shutdown
+    /// waits for them before it closes subscriptions.
+    pub in_flight: std::sync::atomic::AtomicUsize,
 }
 
 pub struct Application {
@@ -85,7 +95,26 @@ impl Application {
         if settings.seed_sample && seed_if_empty(&db).await? {
             tracing::info!("loaded the sample article into the empty database");
         }
-        let schema = graphql::build_schema(Some(db.clone()), &settings.limits);
+        let hub = LiveHub::new(settings.live.event_buffer);
+        let after = events::latest_id(&db)
+            .await
+            .context("cannot read the live event log")?;
+        // The dispatcher's own small pool: its reads never count against requests.
+        let mut opts = settings.connect_options();
+        opts.max_connections(2).min_connections(0);
+        let dispatcher_db = Database::connect(opts)
+            .await
+            .context("cannot connect the live-update dispatcher")?;
+        live::spawn(
+            hub.clone(),
+            live::DispatcherConfig {
+                db: dispatcher_db,
+                database_url: settings.database_url.clone(),
+                poll_interval: settings.live.poll_interval,
+            },
+            after,
+        );
+        let schema = graphql::build_schema(Some(db.clone()), Some(hub.clone()), &settings.limits);
         if settings.api_keys.is_empty() {
             tracing::warn!("no API keys configured (NEWSGRAPH_API_KEYS): mutations are refused");
         }
@@ -98,6 +127,10 @@ impl Application {
             persisted: crate::http::PersistedQueries::default(),
             schema,
             sql_statements: counter,
+            live: hub,
+            live_settings: settings.live.clone(),
+            ws_clients: Default::default(),
+            in_flight: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
@@ -118,9 +151,55 @@ impl Application {
         self.state.clone()
     }
 
-    /// Serves until SIGTERM/SIGINT (actix drains in-flight requests) or the server stops.
+    /// Serves until SIGTERM/SIGINT or the server stops. On a signal: stop accepting, let
+    /// in-flight requests finish (up to the request timeout), then close every subscription
+    /// with 1001 (going away) so clients reconnect to another replica, then exit.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let mut server = tokio::spawn(self.server);
+        tokio::select! {
+            r = &mut server => return r.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            _ = shutdown_signal() => {}
+        }
+        tracing::info!("shutting down: draining in-flight requests");
+        let stopped = handle.stop(true);
+        let deadline = tokio::time::Instant::now() + self.state.limits.request_timeout;
+        while self.state.in_flight.load(Ordering::SeqCst) > 0
+            && tokio::time::Instant::now() < deadline
+        {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        tracing::info!("closing live connections");
+        self.state.live.shutdown();
+        stopped.await;
+        server
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => std::future::pending::<()>().await,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -13,11 +13,12 @@ const REACT_JS: &[u8] = include_bytes!("../../assets/graphiql/react.production.m
 const REACT_DOM_JS: &[u8] = include_bytes!("../../assets/graphiql/react-dom.production.min.js");
 
 /// The example operations shown as GraphiQL tabs, in order.
-pub const EXAMPLES: [&str; 4] = [
+pub const EXAMPLES: [&str; 5] = [
     include_str!("../../examples/1-who-said-what-about-pokrovsk.graphql"),
     include_str!("../../examples/2-zelensky-statements-with-evidence.graphql"),
     include_str!("../../examples/3-places-near-moscow.graphql"),
     include_str!("../../examples/4-casualty-figures.graphql"),
+    include_str!("../../examples/5-live-statements.graphql"),
 ];
 
 static PAGE: LazyLock<String> = LazyLock::new(|| {

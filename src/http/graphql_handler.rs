@@ -5,7 +5,7 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use futures_util::StreamExt;
 use serde::Deserialize;
 
@@ -23,6 +23,11 @@ const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json";
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/graphql")
+            .route(
+                web::get()
+                    .guard(actix_web::guard::fn_guard(super::ws::is_upgrade))
+                    .to(super::ws::upgrade),
+            )
             .route(web::post().to(post))
             .route(web::get().to(get))
             .default_service(web::to(method_not_allowed)),
@@ -291,16 +296,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
         .to_string();
     // Only queries run over GET: a GET must never change data (CSRF, caches, prefetchers).
     if let Ok(doc) = async_graphql::parser::parse_query(&query) {
-        let kind = match &doc.operations {
-            DocumentOperations::Single(op) => Some(op.node.ty),
-            DocumentOperations::Multiple(ops) => match &params.operation_name {
-                Some(name) => ops
-                    .iter()
-                    .find(|(n, _)| n.as_str() == name)
-                    .map(|(_, op)| op.node.ty),
-                None => None,
-            },
-        };
+        let kind = operation_type(&doc, params.operation_name.as_deref());
         if matches!(
             kind,
             Some(OperationType::Mutation | OperationType::Subscription)
@@ -309,7 +305,7 @@ async fn get(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
                 &req,
                 StatusCode::METHOD_NOT_ALLOWED,
                 "METHOD_NOT_ALLOWED",
-                "mutations and subscriptions cannot be sent with GET: use POST",
+                "mutations cannot be sent with GET: use POST (subscriptions run over WebSocket on /graphql)",
             );
             res.headers_mut()
                 .insert(header::ALLOW, HeaderValue::from_static("POST"));
@@ -351,54 +347,90 @@ fn request_error_code(message: &str) -> &'static str {
     }
 }
 
-async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
-    let limits = &state.limits;
-    if gql.query.len() > limits.max_query_bytes {
-        return refused(
-            req,
+/// Checks a query against the size, depth, alias and directive limits before anything runs;
+/// returns the parsed document (None when it does not parse: execution reports that), or the
+/// refusal's code and message.
+pub(super) fn check_limits(
+    limits: &crate::configuration::Limits,
+    query: &str,
+    operation_name: Option<&str>,
+) -> Result<Option<ExecutableDocument>, (&'static str, String)> {
+    if query.len() > limits.max_query_bytes {
+        return Err((
             "QUERY_TOO_LARGE",
-            &format!(
+            format!(
                 "the query is {} bytes; at most {} are accepted",
-                gql.query.len(),
+                query.len(),
                 limits.max_query_bytes
             ),
-        );
+        ));
     }
-    let doc = async_graphql::parser::parse_query(&gql.query).ok();
-    if let Some(doc) = &doc {
-        let depth = field_order::depth(doc, gql.operation_name.as_deref());
-        if depth > limits.max_depth {
-            let msg = if depth == usize::MAX {
-                "the query's fragments spread each other in a cycle".to_string()
-            } else {
-                format!(
-                    "the query nests {depth} levels deep; at most {} are accepted",
-                    limits.max_depth
-                )
-            };
-            return refused(req, "QUERY_TOO_DEEP", &msg);
-        }
-        let (aliases, directives) = field_order::count_aliases_and_directives(doc);
-        if aliases > limits.max_aliases {
-            return refused(
-                req,
-                "TOO_MANY_ALIASES",
-                &format!(
-                    "the query uses {aliases} aliases; at most {} are accepted",
-                    limits.max_aliases
-                ),
-            );
-        }
-        if directives > limits.max_directives {
-            return refused(
-                req,
-                "TOO_MANY_DIRECTIVES",
-                &format!(
-                    "the query uses {directives} directives; at most {} are accepted",
-                    limits.max_directives
-                ),
-            );
-        }
+    let Ok(doc) = async_graphql::parser::parse_query(query) else {
+        return Ok(None);
+    };
+    let depth = field_order::depth(&doc, operation_name);
+    if depth > limits.max_depth {
+        let msg = if depth == usize::MAX {
+            "the query's fragments spread each other in a cycle".to_string()
+        } else {
+            format!(
+                "the query nests {depth} levels deep; at most {} are accepted",
+                limits.max_depth
+            )
+        };
+        return Err(("QUERY_TOO_DEEP", msg));
+    }
+    let (aliases, directives) = field_order::count_aliases_and_directives(&doc);
+    if aliases > limits.max_aliases {
+        return Err((
+            "TOO_MANY_ALIASES",
+            format!(
+                "the query uses {aliases} aliases; at most {} are accepted",
+                limits.max_aliases
+            ),
+        ));
+    }
+    if directives > limits.max_directives {
+        return Err((
+            "TOO_MANY_DIRECTIVES",
+            format!(
+                "the query uses {directives} directives; at most {} are accepted",
+                limits.max_directives
+            ),
+        ));
+    }
+    Ok(Some(doc))
+}
+
+/// The type of the operation that would run (None when the name matches none).
+fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match &doc.operations {
+        DocumentOperations::Single(op) => Some(op.node.ty),
+        DocumentOperations::Multiple(ops) => match name {
+            Some(name) => ops
+                .iter()
+                .find(|(n, _)| n.as_str() == name)
+                .map(|(_, op)| op.node.ty),
+            None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+            None => None,
+        },
+    }
+}
+
+async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
+    let limits = &state.limits;
+    let doc = match check_limits(limits, &gql.query, gql.operation_name.as_deref()) {
+        Ok(doc) => doc,
+        Err((code, message)) => return refused(req, code, &message),
+    };
+    if let Some(doc) = &doc
+        && operation_type(doc, gql.operation_name.as_deref()) == Some(OperationType::Subscription)
+    {
+        return refused(
+            req,
+            "SUBSCRIPTION_NEEDS_WEBSOCKET",
+            "subscriptions run over WebSocket on /graphql (subprotocol graphql-transport-ws or graphql-ws), not over HTTP",
+        );
     }
     let authorization = req
         .headers()

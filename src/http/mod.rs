@@ -4,8 +4,10 @@ mod field_order;
 pub mod graphiql;
 mod graphql_handler;
 mod persisted;
+mod ws;
 
 pub use persisted::PersistedQueries;
+pub use ws::ClientConnections;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -46,6 +48,9 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
                 }),
             )
     })
+    // Signals are handled by `Application::run_until_stopped`, which closes subscriptions
+    // once in-flight requests have drained.
+    .disable_signals()
     .shutdown_timeout(30)
     .listen(listener)?
     .run();
@@ -90,6 +95,8 @@ async fn request_id(
     let path = req.path().to_string();
     let started = std::time::Instant::now();
     let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let _in_flight = state.map(InFlight::enter);
     let mut res = tracing::Instrument::instrument(next.call(req), span.clone()).await?;
     if let Ok(v) = header::HeaderValue::from_str(&id) {
         res.headers_mut()
@@ -103,6 +110,22 @@ async fn request_id(
         )
     });
     Ok(res)
+}
+
+/// Counts a request as in flight until dropped (shutdown waits for the count to reach 0).
+struct InFlight(web::Data<AppState>);
+
+impl InFlight {
+    fn enter(state: web::Data<AppState>) -> Self {
+        state.in_flight.fetch_add(1, Ordering::SeqCst);
+        Self(state)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Cross-origin access for browser frontends. Credentials (cookies) are never allowed: the
