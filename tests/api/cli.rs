@@ -1,4 +1,5 @@
-//! The binary itself: it serves on the address given, stops cleanly on SIGTERM, and a bad
+//! The binary itself: it serves on the address given, stops cleanly on SIGTERM (closing
+//! live subscriptions with 1001), and a bad
 //! database ends it with a one-line reason and a non-zero status.
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -56,11 +57,24 @@ async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(body["data"]["articles"]["totalCount"], 1);
+    // A live subscriber is told the server is going away (1001), so it reconnects elsewhere.
+    let mut ws = crate::live::ws_connect_url(
+        &format!("ws://127.0.0.1:{port}/graphql"),
+        Some(crate::live::TRANSPORT_WS),
+    )
+    .await
+    .unwrap();
+    ws.init(serde_json::json!({})).await;
+    ws.subscribe("a", crate::live::ARTICLES, serde_json::json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+    let (code, reason) = ws.closed().await;
+    assert_eq!(code, 1001, "{reason}");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())
         .await
         .unwrap()

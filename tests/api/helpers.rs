@@ -119,19 +119,7 @@ pub async fn spawn_app_configured(
             )
         }
     };
-    let settings = Settings {
-        database_url: database_url.clone(),
-        embedded_default: false,
-        bind: "127.0.0.1:0".into(),
-        migrate_on_start: true,
-        seed_sample: seed,
-        db_max_connections: 5,
-        db_acquire_timeout: std::time::Duration::from_secs(5),
-        api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
-        cors: newsgraph::configuration::CorsOrigins::List(vec![TEST_ORIGIN.to_string()]),
-        cache_max_age: 60,
-        limits: newsgraph::configuration::Limits::default(),
-    };
+    let settings = test_settings(database_url.clone(), backend, seed);
     let mut settings = settings;
     tweak(&mut settings);
     let app = Application::build(settings).await.expect("the app starts");
@@ -147,7 +135,60 @@ pub async fn spawn_app_configured(
     }
 }
 
+/// A second server on the same database as `app` (another replica), with the test settings
+/// adjusted by `tweak`. Dropping it leaves the database to `app`.
+pub async fn spawn_replica(app: &TestApp, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_at(&app.database_url, tweak).await
+}
+
+/// A server on an existing database that the caller owns (nothing is dropped afterwards).
+pub async fn spawn_app_at(database_url: &str, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    init_logs();
+    let backend = if database_url.starts_with("sqlite:") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    };
+    let mut settings = test_settings(database_url.to_string(), backend, false);
+    tweak(&mut settings);
+    let server = Application::build(settings)
+        .await
+        .expect("the server starts");
+    let address = format!("http://127.0.0.1:{}", server.port());
+    let state = server.state();
+    tokio::spawn(server.run_until_stopped());
+    TestApp {
+        address,
+        database_url: database_url.to_string(),
+        client: reqwest::Client::new(),
+        state,
+        cleanup: None,
+    }
+}
+
+fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings {
+    Settings {
+        database_url,
+        embedded_default: false,
+        bind: "127.0.0.1:0".into(),
+        migrate_on_start: true,
+        seed_sample: seed,
+        db_max_connections: 5,
+        db_acquire_timeout: std::time::Duration::from_secs(5),
+        api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
+        cors: newsgraph::configuration::CorsOrigins::List(vec![TEST_ORIGIN.to_string()]),
+        cache_max_age: 60,
+        limits: newsgraph::configuration::Limits::default(),
+        live: newsgraph::configuration::LiveSettings::defaults(backend == Backend::Sqlite),
+    }
+}
+
 impl TestApp {
+    /// The `ws://` URL of `/graphql`.
+    pub fn ws_url(&self) -> String {
+        format!("{}/graphql", self.address.replacen("http", "ws", 1))
+    }
+
     pub fn db(&self) -> &DatabaseConnection {
         &self.state.db
     }

@@ -366,6 +366,33 @@ api_test!(every_type_round_trips_through_node_and_nodes, |app| {
 
 api_test!(every_documented_example_runs_without_errors, |app| {
     for (i, query) in newsgraph::http::graphiql::EXAMPLES.iter().enumerate() {
+        if query.contains("\nsubscription ") {
+            // Live examples run over WebSocket, woken by an ingest.
+            let mut ws = crate::live::ws_connect(app, crate::live::TRANSPORT_WS).await;
+            ws.init(json!({})).await;
+            ws.subscribe("example", query, json!({})).await;
+            crate::live::listening(app, 1).await;
+            crate::live::ingest_via(app, &crate::fixtures::article(1)).await;
+            let msg = ws.next().await;
+            assert_eq!(msg["type"], "next", "example {}: {msg}", i + 1);
+            assert!(
+                msg["payload"].get("errors").is_none(),
+                "example {}: {msg}",
+                i + 1
+            );
+            let root = msg["payload"]["data"]
+                .as_object()
+                .unwrap()
+                .values()
+                .next()
+                .unwrap();
+            assert!(
+                !root.is_null(),
+                "example {} delivered nothing: {msg}",
+                i + 1
+            );
+            continue;
+        }
         let data = app.data(query, json!({})).await;
         let root = data.as_object().unwrap().values().next().unwrap();
         assert!(!root.is_null(), "example {} found nothing: {data}", i + 1);
