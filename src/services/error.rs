@@ -32,12 +32,43 @@ impl ServiceError {
     }
 }
 
+/// Whether a database error is transient: the connection was lost or killed, the server is
+/// shutting down or starting, or the transaction lost a serialization race. Retrying the whole
+/// request is safe (a write is one transaction: it either committed or left nothing).
+fn is_transient(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    let (sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
+    | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner))
+    | sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(inner))) = e
+    else {
+        return false;
+    };
+    match inner.as_ref() {
+        Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
+        Sqlx::Protocol(_) => true,
+        Sqlx::Database(d) => d.code().is_some_and(|c| {
+            // PostgreSQL's SQLSTATE (five characters; SQLite's codes are numbers): 08
+            // connection exception; 57 operator intervention (terminated, shutting down,
+            // cannot connect now); 40001/40P01 serialization failure, deadlock.
+            c.len() == 5
+                && (c.starts_with("08") || c.starts_with("57") || c == "40001" || c == "40P01")
+        }),
+        _ => false,
+    }
+}
+
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(e: sea_orm::DbErr) -> Self {
         match e {
             sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
                 tracing::warn!(error = %e, "database unavailable");
                 Self::Unavailable("the database is busy or unreachable; retry shortly".into())
+            }
+            e if is_transient(&e) => {
+                tracing::warn!(error = %e, "database request interrupted");
+                Self::Unavailable(
+                    "the database connection was interrupted; nothing was written, retry".into(),
+                )
             }
             e => Self::Unexpected(anyhow::Error::new(e).context("database request failed")),
         }
