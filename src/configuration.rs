@@ -239,6 +239,74 @@ impl LiveSettings {
     }
 }
 
+/// Where rate-limit buckets are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RateLimitBackend {
+    /// In this process: each replica has its own budget per client.
+    Memory,
+    /// In PostgreSQL: every replica on the database shares one budget per client.
+    Postgres,
+}
+
+/// Per-client budgets in query-cost points (leaky buckets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RateLimitSettings {
+    /// `NEWSGRAPH_RATE_LIMIT` (default true).
+    pub enabled: bool,
+    /// Points a bucket holds (`NEWSGRAPH_RATE_LIMIT_POINTS`, default 200,000: about ninety
+    /// front-page queries at once).
+    pub capacity: f64,
+    /// Points a bucket regains per second (`NEWSGRAPH_RATE_LIMIT_REFILL_PER_SECOND`, default
+    /// 10,000: about four front pages a second, sustained).
+    pub refill_per_second: f64,
+    /// `NEWSGRAPH_RATE_LIMIT_BACKEND`: `memory` (default) or `postgres` (shared by replicas).
+    pub backend: RateLimitBackend,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            capacity: 200_000.0,
+            refill_per_second: 10_000.0,
+            backend: RateLimitBackend::Memory,
+        }
+    }
+}
+
+impl RateLimitSettings {
+    fn from_env(sqlite: bool) -> Result<Self, String> {
+        let d = Self::default();
+        let backend = match std::env::var("NEWSGRAPH_RATE_LIMIT_BACKEND") {
+            Err(_) => d.backend,
+            Ok(v) => match v.trim().to_ascii_lowercase().as_str() {
+                "memory" | "" => RateLimitBackend::Memory,
+                "postgres" | "postgresql" if !sqlite => RateLimitBackend::Postgres,
+                "postgres" | "postgresql" => {
+                    return Err(
+                        "NEWSGRAPH_RATE_LIMIT_BACKEND=postgres needs a PostgreSQL DATABASE_URL"
+                            .into(),
+                    );
+                }
+                other => {
+                    return Err(format!(
+                        "NEWSGRAPH_RATE_LIMIT_BACKEND must be memory or postgres, not `{other}`"
+                    ));
+                }
+            },
+        };
+        Ok(Self {
+            enabled: env_bool("NEWSGRAPH_RATE_LIMIT")?.unwrap_or(d.enabled),
+            capacity: env_number("NEWSGRAPH_RATE_LIMIT_POINTS", d.capacity as usize)? as f64,
+            refill_per_second: env_number(
+                "NEWSGRAPH_RATE_LIMIT_REFILL_PER_SECOND",
+                d.refill_per_second as usize,
+            )? as f64,
+            backend,
+        })
+    }
+}
+
 #[derive(Clone)]
 pub struct Settings {
     /// `postgres://...` or `sqlite://...`.
@@ -268,6 +336,8 @@ pub struct Settings {
     pub limits: Limits,
     /// Subscriptions over WebSocket.
     pub live: LiveSettings,
+    /// Per-client budgets.
+    pub rate_limit: RateLimitSettings,
 }
 
 impl fmt::Debug for Settings {
@@ -285,6 +355,7 @@ impl fmt::Debug for Settings {
             .field("cache_max_age", &self.cache_max_age)
             .field("limits", &self.limits)
             .field("live", &self.live)
+            .field("rate_limit", &self.rate_limit)
             .finish()
     }
 }
@@ -365,6 +436,7 @@ impl Settings {
             },
             limits: Limits::from_env()?,
             live: LiveSettings::from_env(database_url.starts_with("sqlite:"))?,
+            rate_limit: RateLimitSettings::from_env(database_url.starts_with("sqlite:"))?,
             database_url,
         })
     }

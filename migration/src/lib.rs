@@ -6,6 +6,7 @@ mod m20261125_000001_core_graph;
 mod m20261125_000002_search;
 mod m20261125_000003_desc_nulls_last;
 mod m20261125_000004_live_events;
+mod m20261125_000005_rate_limits;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000002_search::Migration),
             Box::new(m20261125_000003_desc_nulls_last::Migration),
             Box::new(m20261125_000004_live_events::Migration),
+            Box::new(m20261125_000005_rate_limits::Migration),
         ]
     }
 }

@@ -9,6 +9,7 @@ pub mod import;
 pub mod ingest;
 pub mod live;
 pub mod page;
+pub mod rate_limit;
 pub mod read;
 pub mod relations;
 pub mod search;
