@@ -16,6 +16,7 @@ use crate::http;
 use crate::services::events;
 use crate::services::ingest::{self, IngestLock};
 use crate::services::live::{self, LiveHub};
+use crate::services::rate_limit::{Budget, RateLimiter};
 
 /// Shared, read-only state of a running server.
 pub struct AppState {
@@ -37,6 +38,14 @@ pub struct AppState {
     /// HTTP requests being handled right now (WebSocket connections not counted): shutdown
     /// waits for them before it closes subscriptions.
     pub in_flight: std::sync::atomic::AtomicUsize,
+    /// Per-client budgets (None when rate limiting is off).
+    pub rate_limiter: Option<RateLimiter>,
+    /// Requests refused by the rate limiter since start-up.
+    pub rate_limited: AtomicU64,
+    /// WebSocket connections cut off for reading too slowly since start-up.
+    pub ws_slow_consumers: AtomicU64,
+    /// GraphQL requests by operation and outcome, and their latency.
+    pub request_metrics: crate::http::RequestMetrics,
 }
 
 pub struct Application {
@@ -115,6 +124,19 @@ impl Application {
             after,
         );
         let schema = graphql::build_schema(Some(db.clone()), Some(hub.clone()), &settings.limits);
+        let rl = &settings.rate_limit;
+        let rate_limiter = rl.enabled.then(|| {
+            let budget = Budget {
+                capacity: rl.capacity,
+                refill_per_second: rl.refill_per_second,
+            };
+            match rl.backend {
+                crate::configuration::RateLimitBackend::Memory => RateLimiter::in_memory(budget),
+                crate::configuration::RateLimitBackend::Postgres => {
+                    RateLimiter::in_postgres(budget, db.clone())
+                }
+            }
+        });
         if settings.api_keys.is_empty() {
             tracing::warn!("no API keys configured (NEWSGRAPH_API_KEYS): mutations are refused");
         }
@@ -131,6 +153,10 @@ impl Application {
             live_settings: settings.live.clone(),
             ws_clients: Default::default(),
             in_flight: Default::default(),
+            rate_limiter,
+            rate_limited: AtomicU64::new(0),
+            ws_slow_consumers: AtomicU64::new(0),
+            request_metrics: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;
@@ -200,6 +226,21 @@ async fn shutdown_signal() {
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Open and idle connections of the database pool, for `/metrics`.
+pub fn pool_usage(db: &DatabaseConnection) -> (u32, usize) {
+    match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => {
+            let p = db.get_postgres_connection_pool();
+            (p.size(), p.num_idle())
+        }
+        sea_orm::DatabaseBackend::Sqlite => {
+            let p = db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle())
+        }
+        _ => (0, 0),
     }
 }
 

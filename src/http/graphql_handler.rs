@@ -417,12 +417,156 @@ fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<Operat
     }
 }
 
+/// The query cost an executed request is charged, and whether it had errors, carried on
+/// its response.
+#[derive(Clone)]
+struct Cost(f64, &'static str, Option<String>);
+
+fn with_cost(
+    mut res: HttpResponse,
+    cost: f64,
+    outcome: &'static str,
+    operation: Option<String>,
+) -> HttpResponse {
+    res.extensions_mut().insert(Cost(cost, outcome, operation));
+    res
+}
+
+/// The outcome of a request for the metrics, and the name of the operation that ran.
+fn outcome_of(res: &HttpResponse) -> (&'static str, Option<String>) {
+    match res.extensions().get::<Cost>() {
+        Some(c) => (c.1, c.2.clone()),
+        None if res.status() == StatusCode::GATEWAY_TIMEOUT => ("timeout", None),
+        None if res.status() == StatusCode::TOO_MANY_REQUESTS => ("rate_limited", None),
+        None => ("refused", None),
+    }
+}
+
+/// The name of the operation a document runs: the one asked for, or its only operation's.
+fn operation_name(doc: &ExecutableDocument, asked: Option<&str>) -> Option<String> {
+    match (&doc.operations, asked) {
+        (_, Some(name)) => Some(name.to_string()),
+        (DocumentOperations::Single(_), None) => None,
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.keys().next().map(|n| n.to_string())
+        }
+        _ => None,
+    }
+}
+
+/// Runs one operation within the client's budget, and counts it in the metrics.
 async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
+    let started = std::time::Instant::now();
+    let asked = gql.operation_name.clone();
+    let res = limited(req, state, gql).await;
+    let (outcome, operation) = outcome_of(&res);
+    state.request_metrics.observe(
+        operation.as_deref().or(asked.as_deref()),
+        outcome,
+        started.elapsed(),
+    );
+    res
+}
+
+/// The client a budget belongs to: its API key (hashed) when it presents a valid one, else
+/// its address.
+fn client_key(req: &HttpRequest, state: &AppState) -> String {
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    if let Some(a) = authorization
+        && Caller::from_authorization(&state.api_keys, Some(a)) == Caller::Writer
+    {
+        return format!("key:{}", &persisted::sha256_hex(a)[..24]);
+    }
+    let ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    format!("ip:{ip}")
+}
+
+fn rate_limit_headers(
+    res: &mut HttpResponse,
+    budget: &crate::services::rate_limit::Budget,
+    level: f64,
+) {
+    let headers = res.headers_mut();
+    let mut set = |name: &'static str, value: String| {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            headers.insert(header::HeaderName::from_static(name), v);
+        }
+    };
+    set("ratelimit-limit", format!("{}", budget.capacity as u64));
+    set("ratelimit-remaining", format!("{}", level.max(0.0) as u64));
+    set("ratelimit-reset", format!("{}", budget.reset_after(level)));
+    set(
+        "ratelimit-policy",
+        format!(
+            "{};w={}",
+            budget.capacity as u64,
+            (budget.capacity / budget.refill_per_second).ceil() as u64
+        ),
+    );
+}
+
+/// Runs one operation within the client's budget: refused with 429 `RATE_LIMITED` while its
+/// bucket is empty; otherwise run, then charged what the query cost. A budget store that
+/// fails (the database) lets the request through: limiting must not add an outage.
+async fn limited(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
+    let Some(limiter) = &state.rate_limiter else {
+        return run_operation(req, state, gql).await;
+    };
+    let key = client_key(req, state);
+    let budget = limiter.budget;
+    match limiter.level(&key).await {
+        Ok(level) if level <= 0.0 => {
+            state
+                .rate_limited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let retry = budget.retry_after(level);
+            let body = serde_json::json!({ "errors": [{
+                "message": format!("rate limit reached: this client has used its {} query-cost points; retry in {retry} s", budget.capacity as u64),
+                "extensions": { "code": "RATE_LIMITED", "retryAfterSeconds": retry }
+            }] });
+            let mut res = HttpResponse::TooManyRequests()
+                .insert_header((header::CONTENT_TYPE, content_type_for(req)))
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .insert_header((header::RETRY_AFTER, retry.to_string()))
+                .body(body.to_string());
+            rate_limit_headers(&mut res, &budget, level);
+            return res;
+        }
+        Ok(_) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "rate limit store unavailable; request let through");
+            return run_operation(req, state, gql).await;
+        }
+    }
+    let mut res = run_operation(req, state, gql).await;
+    let cost = res.extensions().get::<Cost>().map(|c| c.0).unwrap_or(0.0);
+    match limiter.charge(&key, cost).await {
+        Ok(level) => rate_limit_headers(&mut res, &budget, level),
+        Err(e) => tracing::warn!(error = %e, "rate limit store unavailable; request not charged"),
+    }
+    res
+}
+
+async fn run_operation(
+    req: &HttpRequest,
+    state: &AppState,
+    gql: async_graphql::Request,
+) -> HttpResponse {
     let limits = &state.limits;
+    let mut cost_points = 0.0;
     let doc = match check_limits(limits, &gql.query, gql.operation_name.as_deref()) {
         Ok(doc) => doc,
         Err((code, message)) => return refused(req, code, &message),
     };
+    let op_label = doc
+        .as_ref()
+        .and_then(|d| operation_name(d, gql.operation_name.as_deref()));
     if let Some(doc) = &doc
         && operation_type(doc, gql.operation_name.as_deref()) == Some(OperationType::Subscription)
     {
@@ -472,6 +616,9 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
     if let Some(async_graphql::Value::Object(analysis)) = response.extensions.remove("analyzer") {
         let mut cost = async_graphql::indexmap::IndexMap::new();
         if let Some(c) = analysis.get("complexity") {
+            if let async_graphql::Value::Number(n) = c {
+                cost_points = n.as_f64().unwrap_or(0.0);
+            }
             cost.insert(async_graphql::Name::new("requestedQueryCost"), c.clone());
         }
         cost.insert(
@@ -497,6 +644,11 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
                 .set("code", code);
         }
     }
+    let outcome = if response.errors.is_empty() {
+        "ok"
+    } else {
+        "error"
+    };
     let request_failed = response.data == async_graphql::Value::Null
         && !response.errors.is_empty()
         && response.errors.iter().all(|e| e.path.is_empty());
@@ -548,14 +700,23 @@ async fn execute(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
             .insert_header((header::CACHE_CONTROL, cache_control))
             .insert_header((header::VARY, "Accept, Accept-Encoding"));
         if matches {
-            return res.finish();
+            return with_cost(res.finish(), cost_points, outcome, op_label);
         }
-        return res
-            .insert_header((header::CONTENT_TYPE, content_type_for(req)))
-            .body(body);
+        return with_cost(
+            res.insert_header((header::CONTENT_TYPE, content_type_for(req)))
+                .body(body),
+            cost_points,
+            outcome,
+            op_label,
+        );
     }
-    HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, content_type_for(req)))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body)
+    with_cost(
+        HttpResponse::build(status)
+            .insert_header((header::CONTENT_TYPE, content_type_for(req)))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(body),
+        cost_points,
+        outcome,
+        op_label,
+    )
 }

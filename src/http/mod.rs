@@ -3,9 +3,11 @@
 mod field_order;
 pub mod graphiql;
 mod graphql_handler;
+mod metrics;
 mod persisted;
 mod ws;
 
+pub use metrics::RequestMetrics;
 pub use persisted::PersistedQueries;
 pub use ws::ClientConnections;
 
@@ -139,7 +141,14 @@ fn cors(origins: &CorsOrigins) -> Cors {
             header::ACCEPT,
             header::IF_NONE_MATCH,
         ])
-        .expose_headers([header::ETAG])
+        .expose_headers([
+            header::ETAG,
+            header::RETRY_AFTER,
+            header::HeaderName::from_static("ratelimit-limit"),
+            header::HeaderName::from_static("ratelimit-remaining"),
+            header::HeaderName::from_static("ratelimit-reset"),
+            header::HeaderName::from_static("ratelimit-policy"),
+        ])
         .max_age(3600);
     match origins {
         CorsOrigins::None => Cors::default(),
@@ -162,12 +171,74 @@ async fn ready(state: web::Data<AppState>) -> HttpResponse {
 }
 
 async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let body = format!(
-        "# HELP newsgraph_sql_statements_total SQL statements run since start-up.\n\
-         # TYPE newsgraph_sql_statements_total counter\n\
-         newsgraph_sql_statements_total {}\n",
-        state.sql_statements.load(Ordering::Relaxed)
+    let mut body = String::new();
+    let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+        body.push_str(&format!(
+            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}\n"
+        ));
+    };
+    metric(
+        "newsgraph_sql_statements_total",
+        "counter",
+        "SQL statements run since start-up.",
+        state.sql_statements.load(Ordering::Relaxed),
     );
+    metric(
+        "newsgraph_http_requests_in_flight",
+        "gauge",
+        "HTTP requests being handled (WebSocket connections not counted).",
+        state.in_flight.load(Ordering::Relaxed) as u64,
+    );
+    metric(
+        "newsgraph_ws_connections",
+        "gauge",
+        "Open WebSocket connections.",
+        state.ws_clients.total() as u64,
+    );
+    metric(
+        "newsgraph_live_subscriptions",
+        "gauge",
+        "Subscriptions listening in this process.",
+        state.live.subscribers() as u64,
+    );
+    metric(
+        "newsgraph_live_events_total",
+        "counter",
+        "Committed events this process has broadcast to its subscriptions.",
+        state.live.published(),
+    );
+    let (size, idle) = crate::startup::pool_usage(&state.db);
+    metric(
+        "newsgraph_db_pool_connections",
+        "gauge",
+        "Open connections in the database pool.",
+        u64::from(size),
+    );
+    metric(
+        "newsgraph_db_pool_idle_connections",
+        "gauge",
+        "Idle connections in the database pool (open minus in use).",
+        idle as u64,
+    );
+    metric(
+        "newsgraph_rate_limited_total",
+        "counter",
+        "Requests refused by the rate limiter (RATE_LIMITED).",
+        state.rate_limited.load(Ordering::Relaxed),
+    );
+    metric(
+        "newsgraph_ws_slow_consumers_total",
+        "counter",
+        "WebSocket connections cut off for reading too slowly (close 4008).",
+        state.ws_slow_consumers.load(Ordering::Relaxed),
+    );
+    metric(
+        "newsgraph_live_listener_up",
+        "gauge",
+        "1 when the PostgreSQL LISTEN connection is up (always 1 on SQLite).",
+        u64::from(state.live.listening()),
+    );
+    state.request_metrics.render(&mut body);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body)

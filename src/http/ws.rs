@@ -417,6 +417,11 @@ impl Connection {
         drop(graphql);
         if let Some((code, reason)) = close {
             tracing::debug!(code, %reason, "closing a WebSocket connection");
+            if code == 4008 {
+                self.state
+                    .ws_slow_consumers
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
             // A client that does not read may never take the close frame: give up after a while.
             let _ = tokio::time::timeout(
                 CLOSE_PATIENCE,
