@@ -68,11 +68,36 @@ async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
     ws.subscribe("a", crate::live::ARTICLES, serde_json::json!({}))
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    // A request in flight when the signal comes: its body is only half sent.
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let body = r#"{"query":"{ articles { totalCount } }"}"#;
+    let (first, rest) = body.split_at(10);
+    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    slow.write_all(
+        format!(
+            "POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{first}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
+    // The in-flight request is drained: it completes after the signal.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    slow.write_all(rest.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    slow.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#""totalCount":1"#), "{response}");
+    // Then live subscribers are told the server is going away.
     let (code, reason) = ws.closed().await;
     assert_eq!(code, 1001, "{reason}");
     let out = tokio::task::spawn_blocking(move || child.wait_with_output())

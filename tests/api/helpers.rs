@@ -180,6 +180,11 @@ fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings
         cache_max_age: 60,
         limits: newsgraph::configuration::Limits::default(),
         live: newsgraph::configuration::LiveSettings::defaults(backend == Backend::Sqlite),
+        // Every test calls from 127.0.0.1; the rate-limit tests turn it on.
+        rate_limit: newsgraph::configuration::RateLimitSettings {
+            enabled: false,
+            ..Default::default()
+        },
     }
 }
 

@@ -20,18 +20,40 @@ api_test!(health_and_readiness_answer, |app| {
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "ready");
+    // Named operations are counted by outcome, and timed.
+    app.data("query Probe { articles { totalCount } }", json!({}))
+        .await;
+    let body = app.graphql("query Probe { nope }", json!({})).await;
+    assert!(body.get("errors").is_some());
     let res = app
         .client
         .get(format!("{}/metrics", app.address))
         .send()
         .await
         .unwrap();
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("newsgraph_sql_statements_total")
-    );
+    let metrics = res.text().await.unwrap();
+    for line in [
+        "newsgraph_graphql_requests_total{operation=\"Probe\",outcome=\"ok\"} 1",
+        "newsgraph_graphql_requests_total{operation=\"Probe\",outcome=\"error\"} 1",
+        "newsgraph_graphql_request_duration_seconds_count 2",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "no `{line}` in\n{metrics}"
+        );
+    }
+    for name in [
+        "newsgraph_sql_statements_total ",
+        "newsgraph_db_pool_connections ",
+        "newsgraph_db_pool_idle_connections ",
+        "newsgraph_rate_limited_total 0",
+        "newsgraph_graphql_request_duration_seconds_bucket{le=\"+Inf\"} 2",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l.starts_with(name)),
+            "no `{name}` in\n{metrics}"
+        );
+    }
 });
 
 api_test!(graphiql_is_served_with_its_own_assets, |app| {

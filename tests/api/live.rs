@@ -217,6 +217,28 @@ api_test!(
         assert_eq!(got["articleIngested"]["url"], "https://news.example/a/1");
         assert_eq!(got["articleIngested"]["people"]["totalCount"], 2);
 
+        // /metrics counts the connection, the subscription and the event.
+        let metrics = app
+            .client
+            .get(format!("{}/metrics", app.address))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for line in [
+            "newsgraph_ws_connections 1",
+            "newsgraph_live_subscriptions 1",
+            "newsgraph_live_events_total 1",
+            "newsgraph_live_listener_up 1",
+        ] {
+            assert!(
+                metrics.lines().any(|l| l == line),
+                "no `{line}` in\n{metrics}"
+            );
+        }
+
         ws.send(json!({ "type": "complete", "id": "a" })).await;
         ws.close().await;
     }
@@ -579,9 +601,21 @@ async fn a_subscriber_that_stops_reading_is_cut_off_with_a_reason() {
         doc.body = Some(format!("Paragraph {i}. ").repeat(1_500));
         ingest_via(&app, &doc).await;
     }
-    // Long after the send timeout, the client reads again: past what was queued, the server
-    // said why it closed.
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    // Once the server has given up on it, the client reads again: past what was queued, the
+    // server said why it closed.
+    let start = std::time::Instant::now();
+    while app
+        .state
+        .ws_slow_consumers
+        .load(std::sync::atomic::Ordering::SeqCst)
+        == 0
+    {
+        assert!(
+            start.elapsed() < PATIENCE,
+            "the server never cut the client off"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let (code, reason) = ws.closed().await;
     assert_eq!(code, 4008, "{reason}");
     assert!(reason.contains("slow consumer"), "{reason}");

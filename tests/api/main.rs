@@ -17,6 +17,7 @@ mod http;
 mod live;
 mod node;
 mod pagination;
+mod rate_limits;
 mod sample_graph;
 mod schema;
 mod writes;
