@@ -69,7 +69,8 @@ const expected = n * m;
 const deadline = performance.now() + 60_000;
 while (received.filter(([t]) => sent.has(t)).length < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 const mine = received.filter(([t]) => sent.has(t));
-const last = Math.max(...mine.map(([, t]) => t));
+const last = mine.reduce((m, [, t]) => Math.max(m, t), 0);
+const maxOf = (xs) => xs.reduce((m, x) => Math.max(m, x), -Infinity);
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]; };
 const sinceAck = mine.map(([title, t]) => t - acknowledged.get(title));
 const sinceSend = mine.map(([title, t]) => t - sent.get(title));
@@ -80,8 +81,8 @@ const result = {
   ingestsPerSecond: +(m / ((ingestDone - t0) / 1000)).toFixed(1),
   deliverySeconds: +((last - t0) / 1000).toFixed(2),
   deliveriesPerSecond: Math.round(mine.length / ((last - t0) / 1000)),
-  delayAfterAckMs: { p50: +pct(sinceAck, 50).toFixed(1), p99: +pct(sinceAck, 99).toFixed(1), max: +Math.max(...sinceAck).toFixed(1) },
-  delayAfterSendMs: { p50: +pct(sinceSend, 50).toFixed(1), p99: +pct(sinceSend, 99).toFixed(1), max: +Math.max(...sinceSend).toFixed(1) },
+  delayAfterAckMs: { p50: +pct(sinceAck, 50).toFixed(1), p99: +pct(sinceAck, 99).toFixed(1), max: +maxOf(sinceAck).toFixed(1) },
+  delayAfterSendMs: { p50: +pct(sinceSend, 50).toFixed(1), p99: +pct(sinceSend, 99).toFixed(1), max: +maxOf(sinceSend).toFixed(1) },
 };
 console.log(JSON.stringify(result));
 for (const ws of sockets) ws.close();

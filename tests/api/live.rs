@@ -640,3 +640,32 @@ async fn a_subscriber_that_stops_reading_is_cut_off_with_a_reason() {
     );
     app.teardown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_stops_answering_pings_is_disconnected() {
+    let app = spawn_app_configured(Backend::Sqlite, false, |s| {
+        s.live.keepalive = Duration::from_millis(200);
+    })
+    .await;
+    // This client answers the server's pings only when it reads, and it reads nothing for a
+    // second: five ping intervals.
+    let mut silent = ws_connect(&app, TRANSPORT_WS).await;
+    silent.init(json!({})).await;
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    let (code, reason) = silent.closed().await;
+    assert_eq!(code, 4504, "{reason}");
+
+    // One that keeps reading answers every ping and stays connected past the same time.
+    let mut awake = ws_connect(&app, TRANSPORT_WS).await;
+    awake.init(json!({})).await;
+    let quiet = tokio::time::timeout(Duration::from_millis(1000), awake.next()).await;
+    assert!(quiet.is_err(), "the connection was closed: {quiet:?}");
+    awake.subscribe("a", ARTICLES, json!({})).await;
+    listening(&app, 1).await;
+    ingest_via(&app, &fixtures::article(1)).await;
+    assert_eq!(
+        data_of(&awake.next().await, "a")["articleIngested"]["title"],
+        "Generated article 001"
+    );
+    app.teardown().await;
+}
