@@ -633,12 +633,19 @@ async fn run_operation(
             .insert("cost".into(), async_graphql::Value::Object(cost));
     }
     for e in &mut response.errors {
-        if e.path.is_empty()
-            && e.extensions
-                .as_ref()
-                .is_none_or(|x| x.get("code").is_none())
+        if e.extensions
+            .as_ref()
+            .is_none_or(|x| x.get("code").is_none())
         {
-            let code = request_error_code(&e.message);
+            let code = if e.path.is_empty() {
+                request_error_code(&e.message)
+            } else if e.message.starts_with("Failed to parse") {
+                // An argument async-graphql could not coerce (an Int out of range, a bad
+                // scalar): the client's input, found while resolving the field.
+                "BAD_USER_INPUT"
+            } else {
+                "INTERNAL"
+            };
             e.extensions
                 .get_or_insert_with(Default::default)
                 .set("code", code);

@@ -57,8 +57,27 @@ fn is_transient(e: &sea_orm::DbErr) -> bool {
     }
 }
 
+/// The SQLSTATE of a database error, if it has one.
+fn sqlstate(e: &sea_orm::DbErr) -> Option<String> {
+    let (sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
+    | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner))) = e
+    else {
+        return None;
+    };
+    match inner.as_ref() {
+        sea_orm::sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
+        _ => None,
+    }
+}
+
 impl From<sea_orm::DbErr> for ServiceError {
     fn from(e: sea_orm::DbErr) -> Self {
+        // PostgreSQL text cannot hold NUL (SQLite's can): the client sent one.
+        if matches!(sqlstate(&e).as_deref(), Some("22021" | "22P05")) {
+            return Self::Invalid(
+                "text may not contain the NUL character (\\u0000) or other characters that cannot be stored".into(),
+            );
+        }
         match e {
             sea_orm::DbErr::ConnectionAcquire(_) | sea_orm::DbErr::Conn(_) => {
                 tracing::warn!(error = %e, "database unavailable");
