@@ -3,7 +3,17 @@
 use tracing_subscriber::EnvFilter;
 
 pub fn init() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let mut filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // The database drivers log statements with their bound values at debug level: a
+    // mutation's whole document, or a key. Only an explicit opt-in lets them.
+    if !std::env::var("NEWSGRAPH_LOG_SQL").is_ok_and(|v| v == "1" || v.eq_ignore_ascii_case("true"))
+    {
+        for quiet in ["sea_orm=info", "sea_orm_migration=info", "sqlx=warn"] {
+            if let Ok(d) = quiet.parse() {
+                filter = filter.add_directive(d);
+            }
+        }
+    }
     let json = std::env::var("NEWSGRAPH_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -7,6 +7,7 @@ mod m20261125_000002_search;
 mod m20261125_000003_desc_nulls_last;
 mod m20261125_000004_live_events;
 mod m20261125_000005_rate_limits;
+mod m20261125_000006_data_versions;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000003_desc_nulls_last::Migration),
             Box::new(m20261125_000004_live_events::Migration),
             Box::new(m20261125_000005_rate_limits::Migration),
+            Box::new(m20261125_000006_data_versions::Migration),
         ]
     }
 }

@@ -252,9 +252,16 @@ impl AnalysisQuery {
         groups.sort();
         groups.dedup();
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
-        let totals = analysis::casualty_totals(db, &filter, &groups)
-            .await
-            .gql()?;
+        let totals = match ctx.data_opt::<std::sync::Arc<analysis::TotalsCache>>() {
+            Some(cache) => analysis::casualty_totals_cached(db, cache, &filter, &groups)
+                .await
+                .gql()?
+                .as_ref()
+                .clone(),
+            None => analysis::casualty_totals(db, &filter, &groups)
+                .await
+                .gql()?,
+        };
         Ok(totals.into_iter().map(CasualtyTotal).collect())
     }
 

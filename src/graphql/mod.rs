@@ -37,6 +37,7 @@ pub fn build_schema(
 ) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(Arc::new(IngestLock::default()))
+        .data(Arc::new(crate::services::analysis::TotalsCache::default()))
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(limits.max_directives)

@@ -442,6 +442,15 @@ fn outcome_of(res: &HttpResponse) -> (&'static str, Option<String>) {
     }
 }
 
+/// The cost of what a response holds: one point per field, counted in every list item.
+fn actual_cost(v: &async_graphql::Value) -> u64 {
+    match v {
+        async_graphql::Value::Object(m) => m.values().map(|x| 1 + actual_cost(x)).sum(),
+        async_graphql::Value::List(l) => l.iter().map(actual_cost).sum(),
+        _ => 0,
+    }
+}
+
 /// The name of the operation a document runs: the one asked for, or its only operation's.
 fn operation_name(doc: &ExecutableDocument, asked: Option<&str>) -> Option<String> {
     match (&doc.operations, asked) {
@@ -512,7 +521,7 @@ fn rate_limit_headers(
 }
 
 /// Runs one operation within the client's budget: refused with 429 `RATE_LIMITED` while its
-/// bucket is empty; otherwise run, then charged what the query cost. A budget store that
+/// bucket is empty; otherwise run, then charged what the response actually cost. A budget store that
 /// fails (the database) lets the request through: limiting must not add an outage.
 async fn limited(req: &HttpRequest, state: &AppState, gql: async_graphql::Request) -> HttpResponse {
     let Some(limiter) = &state.rate_limiter else {
@@ -545,7 +554,13 @@ async fn limited(req: &HttpRequest, state: &AppState, gql: async_graphql::Reques
         }
     }
     let mut res = run_operation(req, state, gql).await;
-    let cost = res.extensions().get::<Cost>().map(|c| c.0).unwrap_or(0.0);
+    let cost = match res.extensions().get::<Cost>() {
+        Some(c) => c.0,
+        // A request stopped at the time limit used the server without producing a cost:
+        // it pays a tenth of a full bucket, so slow queries cannot be repeated for free.
+        None if res.status() == StatusCode::GATEWAY_TIMEOUT => budget.capacity / 10.0,
+        None => 0.0,
+    };
     match limiter.charge(&key, cost).await {
         Ok(level) => rate_limit_headers(&mut res, &budget, level),
         Err(e) => tracing::warn!(error = %e, "rate limit store unavailable; request not charged"),
@@ -616,9 +631,6 @@ async fn run_operation(
     if let Some(async_graphql::Value::Object(analysis)) = response.extensions.remove("analyzer") {
         let mut cost = async_graphql::indexmap::IndexMap::new();
         if let Some(c) = analysis.get("complexity") {
-            if let async_graphql::Value::Number(n) = c {
-                cost_points = n.as_f64().unwrap_or(0.0);
-            }
             cost.insert(async_graphql::Name::new("requestedQueryCost"), c.clone());
         }
         cost.insert(
@@ -628,6 +640,14 @@ async fn run_operation(
         if let Some(d) = analysis.get("depth") {
             cost.insert(async_graphql::Name::new("depth"), d.clone());
         }
+        // What the response actually holds, in the same units (each field 1): what the rate
+        // limiter charges, so a list that comes back short costs less than it could have.
+        let actual = actual_cost(&response.data).max(1);
+        cost_points = actual as f64;
+        cost.insert(
+            async_graphql::Name::new("actualQueryCost"),
+            async_graphql::Value::from(actual),
+        );
         response
             .extensions
             .insert("cost".into(), async_graphql::Value::Object(cost));

@@ -161,6 +161,56 @@ pub async fn casualty_totals<C: ConnectionTrait>(
     Ok(roll_up(&counted(figures), group_by))
 }
 
+/// Roll-ups already computed, each with the data version it was computed at. The version is
+/// bumped (by database triggers) whenever figures or the place hierarchy change, so a hit is
+/// exactly the answer a fresh roll-up would give.
+#[derive(Default)]
+pub struct TotalsCache(std::sync::Mutex<HashMap<String, Versioned>>);
+
+/// A roll-up and the data version it was computed at.
+type Versioned = (i64, std::sync::Arc<Vec<Total>>);
+
+/// Roll-ups kept at most; beyond, the cache starts over.
+const TOTALS_CACHED: usize = 1_000;
+
+async fn totals_version<C: ConnectionTrait>(db: &C) -> ServiceResult<i64> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT version FROM data_version WHERE name = 'casualty_totals'",
+        ))
+        .await?;
+    Ok(match row {
+        Some(r) => r.try_get_by_index::<i64>(0)?,
+        None => -1,
+    })
+}
+
+/// `casualty_totals`, answered from the cache when nothing it reads has changed since.
+pub async fn casualty_totals_cached<C: ConnectionTrait>(
+    db: &C,
+    cache: &TotalsCache,
+    filter: &CasualtyFilter,
+    group_by: &[Grouping],
+) -> ServiceResult<std::sync::Arc<Vec<Total>>> {
+    let key = format!("{filter:?}|{group_by:?}");
+    // Read the version first: the roll-up computed after it is at least that fresh.
+    let version = totals_version(db).await?;
+    if let Some((v, totals)) = cache.0.lock().ok().and_then(|m| m.get(&key).cloned())
+        && v == version
+    {
+        return Ok(totals);
+    }
+    let totals = std::sync::Arc::new(casualty_totals(db, filter, group_by).await?);
+    if let Ok(mut m) = cache.0.lock() {
+        if m.len() >= TOTALS_CACHED {
+            m.clear();
+        }
+        m.insert(key, (version, totals.clone()));
+    }
+    Ok(totals)
+}
+
 // ---- timelines ------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

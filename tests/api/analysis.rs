@@ -318,3 +318,105 @@ api_test!(places_come_as_valid_geojson, |app| {
         .await;
     assert_eq!(crate::helpers::error_code(&too_many), "BAD_USER_INPUT");
 });
+
+/// The roll-up by place as the API answers it: (place ID, figures, countMin, countMax).
+async fn api_totals(app: &crate::helpers::TestApp) -> Vec<(String, i64, i64, Option<i64>)> {
+    let data = app
+        .data(
+            "{ casualtyTotals(groupBy: [LOCATION]) { location { id } figures countMin countMax } }",
+            json!({}),
+        )
+        .await;
+    data["casualtyTotals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["location"]["id"].as_str().unwrap_or("-").to_string(),
+                t["figures"].as_i64().unwrap(),
+                t["countMin"].as_i64().unwrap(),
+                t["countMax"].as_i64(),
+            )
+        })
+        .collect()
+}
+
+/// The same roll-up computed afresh by the service, bypassing the cache.
+async fn fresh_totals(app: &crate::helpers::TestApp) -> Vec<(String, i64, i64, Option<i64>)> {
+    use newsgraph::domain::node_id::{NodeId, NodeKind};
+    use newsgraph::services::analysis::{Grouping, casualty_totals};
+    casualty_totals(app.db(), &Default::default(), &[Grouping::Location])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| {
+            (
+                t.location_id
+                    .map(|l| NodeId::new(NodeKind::Location, l).encode())
+                    .unwrap_or_else(|| "-".into()),
+                t.figures,
+                t.count_min,
+                t.count_max,
+            )
+        })
+        .collect()
+}
+
+api_test!(
+    cached_casualty_totals_equal_a_fresh_roll_up_after_every_kind_of_write,
+    |app| {
+        // First answer computes; the second is served from the cache: fewer statements, same data.
+        let before = app.sql_statements();
+        let first = api_totals(app).await;
+        let computed = app.sql_statements() - before;
+        let before = app.sql_statements();
+        let second = api_totals(app).await;
+        let cached = app.sql_statements() - before;
+        assert_eq!(first, second);
+        assert!(
+            cached < computed,
+            "cached {cached} vs computed {computed} statements"
+        );
+        assert_eq!(first, fresh_totals(app).await);
+
+        // An ingest adds figures.
+        let out = app.ingest(&fixtures::article(1)).await;
+        let after_ingest = api_totals(app).await;
+        assert_ne!(after_ingest, first);
+        assert_eq!(after_ingest, fresh_totals(app).await);
+
+        // A change by plain SQL, behind the server's back, is seen too (the triggers bump the
+        // version in the database, not in this process).
+        sea_orm::ConnectionTrait::execute_unprepared(
+            app.db(),
+            "UPDATE casualty SET count_max = count_max + 1000 WHERE count_max IS NOT NULL",
+        )
+        .await
+        .unwrap();
+        let after_sql = api_totals(app).await;
+        assert_ne!(after_sql, after_ingest);
+        assert_eq!(after_sql, fresh_totals(app).await);
+
+        // Deleting an article removes its figures.
+        let id = newsgraph::domain::node_id::NodeId::new(
+            newsgraph::domain::node_id::NodeKind::Article,
+            out.article.id,
+        )
+        .encode();
+        let body = app
+            .mutate(
+                "mutation($id: ID!) { deleteArticle(id: $id) { deletedId } }",
+                json!({ "id": id }),
+            )
+            .await;
+        assert_eq!(
+            body["data"]["deleteArticle"]["deletedId"],
+            json!(id),
+            "{body}"
+        );
+        let after_delete = api_totals(app).await;
+        assert_ne!(after_delete, after_sql);
+        assert_eq!(after_delete, fresh_totals(app).await);
+    }
+);

@@ -4,6 +4,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+const SECRET_KEY: &str = "cli-secret-key-6f1d2c";
+const BODY_MARKER: &str = "MUTATION-BODY-MARKER-93ab";
+
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -24,7 +27,11 @@ async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
         .args(["--bind", &format!("127.0.0.1:{port}")])
         .current_dir(&dir)
         .env_remove("DATABASE_URL")
-        .env("RUST_LOG", "info")
+        // The most verbose logs, as JSON: they must still hold no key and no mutation body.
+        .env("RUST_LOG", "debug")
+        .env("NEWSGRAPH_LOG_FORMAT", "json")
+        .env("NEWSGRAPH_API_KEYS", SECRET_KEY)
+        .env_remove("NEWSGRAPH_LOG_SQL")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -57,6 +64,24 @@ async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
         .await
         .unwrap();
     assert_eq!(body["data"]["articles"]["totalCount"], 1);
+    let written: serde_json::Value = client
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(SECRET_KEY)
+        .json(&serde_json::json!({
+            "query": "mutation($d: ArticleDocument!) { ingestArticle(input: $d) { userErrors { message } } }",
+            "variables": { "d": { "url": "https://example.org/secret", "title": BODY_MARKER, "body": BODY_MARKER } }
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        written["data"]["ingestArticle"]["userErrors"],
+        serde_json::json!([]),
+        "{written}"
+    );
     // A live subscriber is told the server is going away (1001), so it reconnects elsewhere.
     let mut ws = crate::live::ws_connect_url(
         &format!("ws://127.0.0.1:{port}/graphql"),
@@ -96,7 +121,7 @@ async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
     let mut response = String::new();
     slow.read_to_string(&mut response).await.unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains(r#""totalCount":1"#), "{response}");
+    assert!(response.contains(r#""totalCount":2"#), "{response}");
     // Then live subscribers are told the server is going away.
     let (code, reason) = ws.closed().await;
     assert_eq!(code, 1001, "{reason}");
@@ -107,6 +132,17 @@ async fn the_server_starts_on_the_given_address_and_stops_on_sigterm() {
     let log = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "exit {:?}: {log}", out.status);
     assert!(log.contains("stopped"), "{log}");
+    // Structured, with request ids, and nothing secret.
+    assert!(!log.contains(SECRET_KEY), "the API key was logged");
+    assert!(!log.contains(BODY_MARKER), "a mutation's body was logged");
+    for line in log.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
+        if v["fields"]["message"] == "request finished" {
+            assert!(v["span"]["request_id"].is_string(), "{line}");
+        }
+    }
+    assert!(log.contains("request finished"), "{log}");
     let _ = std::fs::remove_dir_all(dir);
 }
 

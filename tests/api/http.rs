@@ -118,6 +118,8 @@ api_test!(queries_run_over_get, |app| {
     );
     // Every response says what the query cost.
     assert_eq!(body["extensions"]["cost"]["requestedQueryCost"], 2);
+    // ...and what the answer actually held: `person` and its `name`.
+    assert_eq!(body["extensions"]["cost"]["actualQueryCost"], 2);
 });
 
 api_test!(mutations_over_get_are_refused_with_405, |app| {
