@@ -372,3 +372,34 @@ api_test!(casualty_filters_follow_the_place_hierarchy, |app| {
         json!([{ "phrase": "over 14,000 civilians affected" }])
     );
 });
+
+api_test!(
+    a_text_filter_counts_all_its_matches_on_every_page,
+    empty,
+    |app| {
+        for i in 1..=5 {
+            app.ingest(&crate::fixtures::article(i)).await;
+        }
+        let q = r#"query($t: String!, $after: String) { articles(first: 2, after: $after, filter: { text: $t }) {
+        totalCount pageInfo { hasNextPage endCursor } nodes { title } } }"#;
+        // "fighting" is in every body; the total is of all matches, not of the page.
+        let first = app.data(q, json!({ "t": "Officials fighting" })).await;
+        assert_eq!(first["articles"]["totalCount"], 5);
+        assert_eq!(first["articles"]["nodes"].as_array().unwrap().len(), 2);
+        let cursor = first["articles"]["pageInfo"]["endCursor"].clone();
+        let second = app
+            .data(q, json!({ "t": "Officials fighting", "after": cursor }))
+            .await;
+        assert_eq!(second["articles"]["totalCount"], 5);
+        // One match, and none.
+        let one = app.data(q, json!({ "t": "Town3" })).await;
+        assert_eq!(one["articles"]["totalCount"], 1);
+        assert_eq!(
+            one["articles"]["nodes"][0]["title"],
+            "Generated article 003"
+        );
+        let none = app.data(q, json!({ "t": "nonexistentword" })).await;
+        assert_eq!(none["articles"]["totalCount"], 0);
+        assert_eq!(none["articles"]["nodes"], json!([]));
+    }
+);

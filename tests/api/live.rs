@@ -177,7 +177,31 @@ pub async fn ingest_via(app: &TestApp, doc: &ArticleDocument) -> Value {
         .await;
     assert!(body.get("errors").is_none(), "ingest failed: {body}");
     assert_eq!(body["data"]["ingestArticle"]["userErrors"], json!([]));
+    caught_up(app).await;
     body["data"]["ingestArticle"]["article"]["id"].clone()
+}
+
+/// Waits until the app's dispatcher has broadcast every committed event. A subscription
+/// hears everything committed after it starts, and may also hear an event committed just
+/// before (the dispatcher had not broadcast it yet): tests that subscribe after writing wait
+/// for this first, so that what they hear is exactly what they wrote next.
+pub async fn caught_up(app: &TestApp) {
+    use sea_orm::ConnectionTrait;
+    let row = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db().get_database_backend(),
+            "SELECT COALESCE(MAX(id), 0) FROM live_event",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let latest: i64 = row.try_get_by_index(0).unwrap();
+    let start = std::time::Instant::now();
+    while app.state.live.delivered() < latest {
+        assert!(start.elapsed() < PATIENCE, "the dispatcher never caught up");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 
 /// The subscription's payload of a `next` (or legacy `data`) message.
