@@ -455,10 +455,6 @@ impl Settings {
         if !self.is_sqlite() {
             // A runaway query is cancelled by PostgreSQL itself, not only abandoned here.
             opts.statement_timeout(self.limits.request_timeout);
-            // Plan every execution with its actual values. A cached generic plan cannot see
-            // how selective a full-text query is and walked the newest-first index instead
-            // of the text index (bench q4); planning these small queries costs little.
-            opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
         }
         // WAL lets readers run while a writer commits; foreign keys are on (sqlx's default,
         // stated here because the schema depends on it).
