@@ -49,24 +49,16 @@ impl Delivered {
         db: &DatabaseConnection,
         ids: &[i32],
     ) -> Result<Vec<statement::Model>, DbErr> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let all: Vec<i32> = self.event.statements.iter().map(|s| s.id).collect();
-        let rows = self
-            .statements
-            .get_or_try_init(|| {
-                statement::Entity::find()
-                    .filter(statement::Column::Id.is_in(all))
-                    .order_by_asc(statement::Column::Id)
-                    .all(db)
-            })
-            .await?;
-        Ok(rows
-            .iter()
-            .filter(|r| ids.contains(&r.id))
-            .cloned()
-            .collect())
+        let all = self.event.statements.iter().map(|s| s.id).collect();
+        event_rows::<statement::Entity>(
+            &self.statements,
+            db,
+            statement::Column::Id,
+            all,
+            ids,
+            |r| r.id,
+        )
+        .await
     }
 
     /// The event's casualty figures with these ids, in the event's order.
@@ -75,25 +67,34 @@ impl Delivered {
         db: &DatabaseConnection,
         ids: &[i32],
     ) -> Result<Vec<casualty::Model>, DbErr> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let all: Vec<i32> = self.event.casualties.iter().map(|c| c.id).collect();
-        let rows = self
-            .casualties
-            .get_or_try_init(|| {
-                casualty::Entity::find()
-                    .filter(casualty::Column::Id.is_in(all))
-                    .order_by_asc(casualty::Column::Id)
-                    .all(db)
-            })
-            .await?;
-        Ok(rows
-            .iter()
-            .filter(|r| ids.contains(&r.id))
-            .cloned()
-            .collect())
+        let all = self.event.casualties.iter().map(|c| c.id).collect();
+        event_rows::<casualty::Entity>(&self.casualties, db, casualty::Column::Id, all, ids, |r| {
+            r.id
+        })
+        .await
     }
+}
+
+/// Those of an event's rows (`all`, read once into `cell`) whose ids are in `ids`.
+async fn event_rows<E: EntityTrait>(
+    cell: &OnceCell<Vec<E::Model>>,
+    db: &DatabaseConnection,
+    id: E::Column,
+    all: Vec<i32>,
+    ids: &[i32],
+    id_of: impl Fn(&E::Model) -> i32,
+) -> Result<Vec<E::Model>, DbErr> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = cell
+        .get_or_try_init(|| E::find().filter(id.is_in(all)).order_by_asc(id).all(db))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter(|r| ids.contains(&id_of(r)))
+        .cloned()
+        .collect())
 }
 
 /// Events read from the log per query while catching up.

@@ -234,6 +234,18 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// The text of `/metrics`.
+    pub async fn metrics(&self) -> String {
+        self.client
+            .get(format!("{}/metrics", self.address))
+            .send()
+            .await
+            .expect("metrics answered")
+            .text()
+            .await
+            .expect("metrics text")
+    }
+
     /// SQL statements the server has run so far.
     pub fn sql_statements(&self) -> u64 {
         self.state.sql_statements.load(Ordering::SeqCst)

@@ -25,13 +25,7 @@ api_test!(health_and_readiness_answer, |app| {
         .await;
     let body = app.graphql("query Probe { nope }", json!({})).await;
     assert!(body.get("errors").is_some());
-    let res = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap();
-    let metrics = res.text().await.unwrap();
+    let metrics = app.metrics().await;
     for line in [
         "newsgraph_graphql_requests_total{operation=\"Probe\",outcome=\"ok\"} 1",
         "newsgraph_graphql_requests_total{operation=\"Probe\",outcome=\"error\"} 1",

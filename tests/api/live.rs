@@ -242,15 +242,7 @@ api_test!(
         assert_eq!(got["articleIngested"]["people"]["totalCount"], 2);
 
         // /metrics counts the connection, the subscription and the event.
-        let metrics = app
-            .client
-            .get(format!("{}/metrics", app.address))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         for line in [
             "newsgraph_ws_connections 1",
             "newsgraph_live_subscriptions 1",

@@ -70,15 +70,7 @@ async fn a_client_that_spends_its_budget_is_refused_until_it_refills() {
     assert_eq!(status, 200, "{body}");
 
     // The refusal is counted, and the server is fine.
-    let metrics = app
-        .client
-        .get(format!("{}/metrics", app.address))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics
             .lines()
