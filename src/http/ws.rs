@@ -214,9 +214,17 @@ impl Connection {
     }
 
     fn inbound(&mut self, text: String) -> (Inbound, Option<Caller>) {
-        let Ok(msg) = serde_json::from_str::<Value>(&text) else {
-            // async-graphql closes with the protocol's error for what it cannot parse.
-            return (Inbound::Forward(text), None);
+        let Some(msg) = serde_json::from_str::<Value>(&text)
+            .ok()
+            .filter(|m| m.get("type").is_some_and(Value::is_string))
+        else {
+            return (
+                Inbound::Close(
+                    4400,
+                    "Invalid message: expected a JSON object with a `type`".into(),
+                ),
+                None,
+            );
         };
         let kind = msg.get("type").and_then(Value::as_str).unwrap_or("");
         let id = msg

@@ -497,6 +497,15 @@ async fn the_websocket_transport_enforces_its_limits() {
     let mut silent = ws_connect(&app, TRANSPORT_WS).await;
     assert_eq!(silent.closed().await.0, 4408);
 
+    // Not a protocol message: 4400.
+    let mut garbled = ws_connect(&app, TRANSPORT_WS).await;
+    garbled
+        .inner
+        .send(Message::text("this is not JSON"))
+        .await
+        .unwrap();
+    assert_eq!(garbled.closed().await.0, 4400);
+
     // Subscribing before connection_init: 4401.
     let mut eager = ws_connect(&app, TRANSPORT_WS).await;
     eager.subscribe("1", ARTICLES, json!({})).await;
