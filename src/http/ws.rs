@@ -301,6 +301,11 @@ impl Connection {
             kind: &'a str,
             id: Option<String>,
         }
+        // async-graphql writes the tag first; only the rare ending messages are parsed, not
+        // every (possibly large) event.
+        if !(text.starts_with(r#"{"type":"complete""#) || text.starts_with(r#"{"type":"error""#)) {
+            return;
+        }
         if let Ok(h) = serde_json::from_str::<Head>(text)
             && matches!(h.kind, "complete" | "error")
             && let Some(id) = h.id

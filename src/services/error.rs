@@ -35,15 +35,22 @@ impl ServiceError {
 /// Whether a database error is transient: the connection was lost or killed, the server is
 /// shutting down or starting, or the transaction lost a serialization race. Retrying the whole
 /// request is safe (a write is one transaction: it either committed or left nothing).
+/// The sqlx error under a database error, if there is one.
+fn sqlx_error(e: &sea_orm::DbErr) -> Option<&sea_orm::sqlx::Error> {
+    match e {
+        sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
+        | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner))
+        | sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(inner)) => Some(inner.as_ref()),
+        _ => None,
+    }
+}
+
 fn is_transient(e: &sea_orm::DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
-    let (sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-    | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner))
-    | sea_orm::DbErr::Conn(sea_orm::RuntimeErr::SqlxError(inner))) = e
-    else {
+    let Some(inner) = sqlx_error(e) else {
         return false;
     };
-    match inner.as_ref() {
+    match inner {
         Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
         Sqlx::Protocol(_) => true,
         Sqlx::Database(d) => d.code().is_some_and(|c| {
@@ -59,12 +66,7 @@ fn is_transient(e: &sea_orm::DbErr) -> bool {
 
 /// The SQLSTATE of a database error, if it has one.
 fn sqlstate(e: &sea_orm::DbErr) -> Option<String> {
-    let (sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(inner))
-    | sea_orm::DbErr::Query(sea_orm::RuntimeErr::SqlxError(inner))) = e
-    else {
-        return None;
-    };
-    match inner.as_ref() {
+    match sqlx_error(e)? {
         sea_orm::sqlx::Error::Database(d) => d.code().map(|c| c.into_owned()),
         _ => None,
     }

@@ -12,16 +12,6 @@ use crate::fixtures;
 use crate::helpers::*;
 use crate::live::{ARTICLES, TRANSPORT_WS, data_of, listening, ws_connect};
 
-async fn status(app: &TestApp, path: &str) -> u16 {
-    app.client
-        .get(format!("{}{path}", app.address))
-        .timeout(Duration::from_secs(5))
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0)
-}
-
 async fn wait_for(what: &str, limit: Duration, mut check: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
     while !check().await {
@@ -45,7 +35,7 @@ async fn a_database_restart_loses_no_event_and_service_resumes_by_itself() {
     ws.init(json!({})).await;
     ws.subscribe("a", ARTICLES, json!({})).await;
     listening(&app, 1).await;
-    assert_eq!(status(&app, "/ready").await, 200);
+    assert_eq!(app.status("/ready").await, 200);
 
     cluster.stop();
     wait_for(
@@ -55,8 +45,8 @@ async fn a_database_restart_loses_no_event_and_service_resumes_by_itself() {
     )
     .await;
     // Down: alive but not ready, and a query fails fast with a code a client can act on.
-    assert_eq!(status(&app, "/health").await, 200);
-    assert_eq!(status(&app, "/ready").await, 503);
+    assert_eq!(app.status("/health").await, 200);
+    assert_eq!(app.status("/ready").await, 503);
     let started = Instant::now();
     let body = app.graphql("{ articles { totalCount } }", json!({})).await;
     assert_eq!(error_code(&body), "SERVICE_UNAVAILABLE", "{body}");
@@ -79,7 +69,7 @@ async fn a_database_restart_loses_no_event_and_service_resumes_by_itself() {
 
     // Service resumes with no restart of newsgraph, within 5 s of the database coming back.
     wait_for("ready again", Duration::from_secs(5), async || {
-        status(&app, "/ready").await == 200
+        app.status("/ready").await == 200
     })
     .await;
     eprintln!(
@@ -268,11 +258,11 @@ async fn a_restart_under_load_loses_no_acknowledged_write_and_leaves_no_partial_
     cluster.stop();
     tokio::time::sleep(Duration::from_millis(1500)).await;
     // Alive while the database is down.
-    assert_eq!(status(&app, "/health").await, 200);
+    assert_eq!(app.status("/health").await, 200);
     cluster.start_again();
     let back = Instant::now();
     wait_for("ready again", Duration::from_secs(5), async || {
-        status(&app, "/ready").await == 200
+        app.status("/ready").await == 200
     })
     .await;
     tokio::time::sleep(Duration::from_millis(1000)).await;

@@ -234,6 +234,17 @@ impl TestApp {
         body["data"].clone()
     }
 
+    /// The HTTP status of a GET of `path` (0 when there is no answer within 5 s).
+    pub async fn status(&self, path: &str) -> u16 {
+        self.client
+            .get(format!("{}{path}", self.address))
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    }
+
     /// The text of `/metrics`.
     pub async fn metrics(&self) -> String {
         self.client

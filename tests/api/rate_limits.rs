@@ -77,13 +77,7 @@ async fn a_client_that_spends_its_budget_is_refused_until_it_refills() {
             .any(|l| l == "newsgraph_rate_limited_total 1"),
         "{metrics}"
     );
-    let res = app
-        .client
-        .get(format!("{}/health", app.address))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    assert_eq!(app.status("/health").await, 200);
     app.teardown().await;
 }
 
