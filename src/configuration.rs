@@ -338,6 +338,11 @@ pub struct Settings {
     pub live: LiveSettings,
     /// Per-client budgets.
     pub rate_limit: RateLimitSettings,
+    /// Answer repeated reads from memory while the data is unchanged
+    /// (`NEWSGRAPH_RESPONSE_CACHE`, default true).
+    pub response_cache: bool,
+    /// Memory the response cache may hold (`NEWSGRAPH_RESPONSE_CACHE_MB`, default 32).
+    pub response_cache_bytes: usize,
 }
 
 impl fmt::Debug for Settings {
@@ -356,6 +361,8 @@ impl fmt::Debug for Settings {
             .field("limits", &self.limits)
             .field("live", &self.live)
             .field("rate_limit", &self.rate_limit)
+            .field("response_cache", &self.response_cache)
+            .field("response_cache_bytes", &self.response_cache_bytes)
             .finish()
     }
 }
@@ -437,6 +444,8 @@ impl Settings {
             limits: Limits::from_env()?,
             live: LiveSettings::from_env(database_url.starts_with("sqlite:"))?,
             rate_limit: RateLimitSettings::from_env(database_url.starts_with("sqlite:"))?,
+            response_cache: env_bool("NEWSGRAPH_RESPONSE_CACHE")?.unwrap_or(true),
+            response_cache_bytes: env_number("NEWSGRAPH_RESPONSE_CACHE_MB", 32)? << 20,
             database_url,
         })
     }

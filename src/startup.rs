@@ -46,6 +46,8 @@ pub struct AppState {
     pub ws_slow_consumers: AtomicU64,
     /// GraphQL requests by operation and outcome, and their latency.
     pub request_metrics: crate::http::RequestMetrics,
+    /// Answers of repeated reads while the data is unchanged.
+    pub response_cache: crate::http::ResponseCache,
 }
 
 pub struct Application {
@@ -141,7 +143,7 @@ impl Application {
             tracing::warn!("no API keys configured (NEWSGRAPH_API_KEYS): mutations are refused");
         }
         let state = Arc::new(AppState {
-            db,
+            db: db.clone(),
             api_keys: settings.api_keys.clone(),
             cors: settings.cors.clone(),
             cache_max_age: settings.cache_max_age,
@@ -149,7 +151,7 @@ impl Application {
             persisted: crate::http::PersistedQueries::default(),
             schema,
             sql_statements: counter,
-            live: hub,
+            live: hub.clone(),
             live_settings: settings.live.clone(),
             ws_clients: Default::default(),
             in_flight: Default::default(),
@@ -157,6 +159,12 @@ impl Application {
             rate_limited: AtomicU64::new(0),
             ws_slow_consumers: AtomicU64::new(0),
             request_metrics: Default::default(),
+            response_cache: crate::http::ResponseCache::new(
+                settings.response_cache,
+                settings.response_cache_bytes,
+                db.clone(),
+                hub.clone(),
+            ),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

@@ -8,6 +8,7 @@ mod m20261125_000003_desc_nulls_last;
 mod m20261125_000004_live_events;
 mod m20261125_000005_rate_limits;
 mod m20261125_000006_data_versions;
+mod m20261126_000007_graph_changes;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000004_live_events::Migration),
             Box::new(m20261125_000005_rate_limits::Migration),
             Box::new(m20261125_000006_data_versions::Migration),
+            Box::new(m20261126_000007_graph_changes::Migration),
         ]
     }
 }

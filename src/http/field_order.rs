@@ -51,17 +51,37 @@ fn collect<'a>(doc: &'a ExecutableDocument, sets: &Sets<'a>) -> Vec<(String, Set
     out
 }
 
-fn reorder_value(doc: &ExecutableDocument, sets: &Sets<'_>, value: Value) -> Value {
+/// The response keys of one selection level in query order, each with the plan of its
+/// sub-selection (`None` for leaves). Built once per request from the document, then applied
+/// to every object of the response (a list's items share their plan).
+struct Plan {
+    fields: Vec<(String, Option<Plan>)>,
+}
+
+/// Deeper than any admitted query (the depth limit refuses more, and fragment cycles).
+const MAX_PLAN_DEPTH: usize = 64;
+
+fn plan(doc: &ExecutableDocument, sets: &Sets<'_>, depth: usize) -> Plan {
+    let fields = collect(doc, sets)
+        .into_iter()
+        .map(|(key, subs)| {
+            let sub = (depth < MAX_PLAN_DEPTH && subs.iter().any(|s| !s.items.is_empty()))
+                .then(|| plan(doc, &subs, depth + 1));
+            (key, sub)
+        })
+        .collect();
+    Plan { fields }
+}
+
+fn apply(plan: &Plan, value: Value) -> Value {
     match value {
         Value::Object(mut map) => {
-            let fields = collect(doc, sets);
             let mut ordered = IndexMap::with_capacity(map.len());
-            for (key, subs) in fields {
+            for (key, sub) in &plan.fields {
                 if let Some((k, v)) = map.swap_remove_entry(key.as_str()) {
-                    let v = if subs.iter().all(|s| s.items.is_empty()) {
-                        v
-                    } else {
-                        reorder_value(doc, &subs, v)
+                    let v = match sub {
+                        Some(p) => apply(p, v),
+                        None => v,
                     };
                     ordered.insert(k, v);
                 }
@@ -70,12 +90,7 @@ fn reorder_value(doc: &ExecutableDocument, sets: &Sets<'_>, value: Value) -> Val
             ordered.extend(map);
             Value::Object(ordered)
         }
-        Value::List(items) => Value::List(
-            items
-                .into_iter()
-                .map(|v| reorder_value(doc, sets, v))
-                .collect(),
-        ),
+        Value::List(items) => Value::List(items.into_iter().map(|v| apply(plan, v)).collect()),
         other => other,
     }
 }
@@ -93,7 +108,7 @@ pub fn reorder(doc: &ExecutableDocument, operation_name: Option<&str>, data: Val
         },
     };
     match op {
-        Some(op) => reorder_value(doc, &vec![&op.node.selection_set.node], data),
+        Some(op) => apply(&plan(doc, &vec![&op.node.selection_set.node], 0), data),
         None => data,
     }
 }

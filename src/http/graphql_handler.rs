@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use super::field_order;
 use super::persisted::{self, Resolved};
+use super::response_cache::{Cached, ResponseCache};
 use crate::graphql::auth::Caller;
 use crate::graphql::loaders::loaders;
 use crate::startup::AppState;
@@ -575,6 +576,42 @@ async fn run_operation(
 ) -> HttpResponse {
     let limits = &state.limits;
     let mut cost_points = 0.0;
+    let authorization = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    // The same read asked again while the data is unchanged: its stored answer, as is.
+    let cache = &state.response_cache;
+    let mut cache_slot = None;
+    if cache.enabled() {
+        match cache.version().await {
+            Some(version) => {
+                let variables = serde_json::to_string(&gql.variables).unwrap_or_default();
+                let key = ResponseCache::key(&gql.query, gql.operation_name.as_deref(), &variables);
+                if let Some(hit) = cache.get(&key, version) {
+                    return finish(
+                        req,
+                        state,
+                        Finished {
+                            status: StatusCode::OK,
+                            body: hit.body,
+                            cacheable: authorization.is_none(),
+                            cost: hit.cost,
+                            outcome: "ok",
+                            op_label: hit.op_label,
+                            cache: "hit",
+                        },
+                    );
+                }
+                cache_slot = Some((key, version));
+            }
+            None => {
+                cache
+                    .bypassed
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        }
+    }
     let doc = match check_limits(limits, &gql.query, gql.operation_name.as_deref()) {
         Ok(doc) => doc,
         Err((code, message)) => return refused(req, code, &message),
@@ -591,10 +628,6 @@ async fn run_operation(
             "subscriptions run over WebSocket on /graphql (subprotocol graphql-transport-ws or graphql-ws), not over HTTP",
         );
     }
-    let authorization = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
     let caller = Caller::from_authorization(&state.api_keys, authorization);
     let operation_name = gql.operation_name.clone();
     let mut gql = gql.data(loaders(state.db.clone())).data(caller);
@@ -602,24 +635,31 @@ async fn run_operation(
     if let Some(doc) = &doc {
         gql.set_parsed_query(doc.clone());
     }
-    let mut response =
-        match tokio::time::timeout(limits.request_timeout, state.schema.execute(gql)).await {
-            Ok(r) => r,
-            Err(_) => {
-                let mut res = request_error(
-                    req,
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "TIMEOUT",
-                    &format!(
-                        "the request took longer than {} ms and was stopped",
-                        limits.request_timeout.as_millis()
-                    ),
-                );
-                res.headers_mut()
-                    .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-                return res;
-            }
-        };
+    let op_type = doc
+        .as_ref()
+        .and_then(|d| operation_type(d, operation_name.as_deref()));
+    let executed = tokio::time::timeout(limits.request_timeout, state.schema.execute(gql)).await;
+    if op_type == Some(OperationType::Mutation) {
+        // Whatever it wrote is visible to this process's next read, before any notification.
+        state.live.data_changed();
+    }
+    let mut response = match executed {
+        Ok(r) => r,
+        Err(_) => {
+            let mut res = request_error(
+                req,
+                StatusCode::GATEWAY_TIMEOUT,
+                "TIMEOUT",
+                &format!(
+                    "the request took longer than {} ms and was stopped",
+                    limits.request_timeout.as_millis()
+                ),
+            );
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return res;
+        }
+    };
     if let Some(doc) = &doc {
         response.data = field_order::reorder(
             doc,
@@ -684,11 +724,7 @@ async fn run_operation(
     } else {
         StatusCode::OK
     };
-    let cacheable = req.method() == Method::GET
-        && authorization.is_none()
-        && response.errors.is_empty()
-        && state.cache_max_age > 0;
-    let body = if request_failed {
+    let body: String = if request_failed {
         serde_json::json!({ "errors": response.errors }).to_string()
     } else {
         match serde_json::to_string(&response) {
@@ -704,6 +740,63 @@ async fn run_operation(
             }
         }
     };
+    let body = web::Bytes::from(body);
+    let clean = response.errors.is_empty() && !request_failed;
+    let cache_state = match cache_slot {
+        Some((key, version)) if clean && op_type == Some(OperationType::Query) => {
+            cache.put(
+                key,
+                version,
+                Cached {
+                    body: body.clone(),
+                    cost: cost_points,
+                    op_label: op_label.clone(),
+                },
+            );
+            "miss"
+        }
+        Some(_) => "miss",
+        None => "bypass",
+    };
+    finish(
+        req,
+        state,
+        Finished {
+            status,
+            body,
+            cacheable: authorization.is_none() && response.errors.is_empty(),
+            cost: cost_points,
+            outcome,
+            op_label,
+            cache: cache_state,
+        },
+    )
+}
+
+/// An answer ready to send (freshly executed or from the response cache).
+struct Finished {
+    status: StatusCode,
+    body: web::Bytes,
+    /// Anonymous and error-free: GET answers may carry `Cache-Control: public`.
+    cacheable: bool,
+    cost: f64,
+    outcome: &'static str,
+    op_label: Option<String>,
+    /// `hit`, `miss` or `bypass`, sent as `newsgraph-cache`.
+    cache: &'static str,
+}
+
+fn finish(req: &HttpRequest, state: &AppState, f: Finished) -> HttpResponse {
+    let Finished {
+        status,
+        body,
+        cacheable,
+        cost: cost_points,
+        outcome,
+        op_label,
+        cache,
+    } = f;
+    let cacheable = cacheable && req.method() == Method::GET && state.cache_max_age > 0;
     if cacheable {
         // Anonymous reads over GET may be cached by browsers and CDNs; the ETag lets a client
         // revalidate for the price of a 304.
@@ -725,7 +818,8 @@ async fn run_operation(
         };
         res.insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))
-            .insert_header((header::VARY, "Accept, Accept-Encoding"));
+            .insert_header((header::VARY, "Accept, Accept-Encoding"))
+            .insert_header(("newsgraph-cache", cache));
         if matches {
             return with_cost(res.finish(), cost_points, outcome, op_label);
         }
@@ -741,6 +835,7 @@ async fn run_operation(
         HttpResponse::build(status)
             .insert_header((header::CONTENT_TYPE, content_type_for(req)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
+            .insert_header(("newsgraph-cache", cache))
             .body(body),
         cost_points,
         outcome,

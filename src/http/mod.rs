@@ -5,10 +5,12 @@ pub mod graphiql;
 mod graphql_handler;
 mod metrics;
 mod persisted;
+mod response_cache;
 mod ws;
 
 pub use metrics::RequestMetrics;
 pub use persisted::PersistedQueries;
+pub use response_cache::ResponseCache;
 pub use ws::ClientConnections;
 
 use std::net::TcpListener;
@@ -237,6 +239,38 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "gauge",
         "1 when the PostgreSQL LISTEN connection is up (always 1 on SQLite).",
         u64::from(state.live.listening()),
+    );
+    let cache = &state.response_cache;
+    let (entries, bytes) = cache.usage();
+    metric(
+        "newsgraph_response_cache_hits_total",
+        "counter",
+        "Reads answered from the response cache.",
+        cache.hits.load(Ordering::Relaxed),
+    );
+    metric(
+        "newsgraph_response_cache_misses_total",
+        "counter",
+        "Requests looked up in the response cache and executed.",
+        cache.misses.load(Ordering::Relaxed),
+    );
+    metric(
+        "newsgraph_response_cache_bypassed_total",
+        "counter",
+        "Requests executed without the cache because freshness was unknown (listener down).",
+        cache.bypassed.load(Ordering::Relaxed),
+    );
+    metric(
+        "newsgraph_response_cache_entries",
+        "gauge",
+        "Answers held by the response cache.",
+        entries as u64,
+    );
+    metric(
+        "newsgraph_response_cache_bytes",
+        "gauge",
+        "Memory held by the response cache (bodies plus bookkeeping).",
+        bytes as u64,
     );
     state.request_metrics.render(&mut body);
     HttpResponse::Ok()

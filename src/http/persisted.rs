@@ -13,8 +13,8 @@ const CAPACITY: usize = 10_000;
 #[derive(Default)]
 pub struct PersistedQueries(Mutex<HashMap<String, String>>);
 
-pub fn sha256_hex(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
+pub fn sha256_hex(text: impl AsRef<[u8]>) -> String {
+    Sha256::digest(text.as_ref())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()

@@ -9,6 +9,8 @@ use super::sql::statement;
 
 /// The PostgreSQL channel that carries new event ids (the payload is the id, nothing else).
 pub const CHANNEL: &str = "newsgraph_events";
+/// Announced at COMMIT by triggers on every graph table (migration 000007): data changed.
+pub const DATA_CHANNEL: &str = "newsgraph_data";
 
 /// One committed ingest, with what subscriptions filter on. Rows themselves are loaded by
 /// whoever delivers them, through the normal loaders.

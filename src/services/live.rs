@@ -12,7 +12,7 @@ use sea_orm::{
 };
 use tokio::sync::{Notify, OnceCell, broadcast, watch};
 
-use super::events::{self, CHANNEL, LiveEvent};
+use super::events::{self, CHANNEL, DATA_CHANNEL, LiveEvent};
 use crate::entities::{article, casualty, statement};
 
 /// One delivered event, shared by every subscription of the process. Its rows are read once,
@@ -107,6 +107,9 @@ pub struct LiveHub {
     delivered: AtomicI64,
     published: AtomicU64,
     listening: AtomicBool,
+    /// Bumped whenever the graph's data may have changed (PostgreSQL: a `newsgraph_data`
+    /// notification, a reconnect of the listener, or a write in this process).
+    data_epoch: AtomicU64,
     shutdown: watch::Sender<bool>,
 }
 
@@ -121,6 +124,7 @@ impl LiveHub {
             delivered: AtomicI64::new(0),
             published: AtomicU64::new(0),
             listening: AtomicBool::new(false),
+            data_epoch: AtomicU64::new(0),
             shutdown,
         })
     }
@@ -158,6 +162,20 @@ impl LiveHub {
     /// Subscriptions listening in this process.
     pub fn subscribers(&self) -> usize {
         self.tx.receiver_count()
+    }
+
+    /// A number that changes whenever the graph's data may have changed, while change
+    /// notifications are being heard (PostgreSQL); `None` while they are not (listener down or
+    /// not connected yet): answers computed then cannot be known fresh.
+    pub fn data_epoch(&self) -> Option<u64> {
+        // Read the epoch before the flag: a reconnect bumps the epoch before raising the flag.
+        let epoch = self.data_epoch.load(Ordering::Acquire);
+        self.listening.load(Ordering::Acquire).then_some(epoch)
+    }
+
+    /// Data changed (a write in this process committed, or a notification arrived).
+    pub fn data_changed(&self) {
+        self.data_epoch.fetch_add(1, Ordering::AcqRel);
     }
 
     /// Whether the PostgreSQL listener is connected (always true on SQLite).
@@ -252,7 +270,7 @@ async fn run_postgres(hub: Arc<LiveHub>, config: DispatcherConfig) {
     loop {
         let connected = async {
             let mut l = PgListener::connect_with(&pool).await?;
-            l.listen(CHANNEL).await?;
+            l.listen_all([CHANNEL, DATA_CHANNEL]).await?;
             Ok::<_, sea_orm::sqlx::Error>(l)
         }
         .await;
@@ -276,14 +294,17 @@ async fn run_postgres(hub: Arc<LiveHub>, config: DispatcherConfig) {
             continue;
         }
         backoff = Duration::from_millis(100);
-        hub.listening.store(true, Ordering::Relaxed);
+        // Changes announced while nobody listened are unknown: forget every earlier epoch.
+        hub.data_changed();
+        hub.listening.store(true, Ordering::Release);
         tracing::info!(after = hub.delivered(), "live updates: listening");
         loop {
             tokio::select! {
                 n = listener.try_recv() => match n {
                     Ok(Some(_)) => {
-                        // One read serves every notification already queued.
+                        // One read (and one epoch) serves every notification already queued.
                         while listener.next_buffered().is_some() {}
+                        hub.data_changed();
                     }
                     Ok(None) | Err(_) => {
                         tracing::warn!("live updates: lost the LISTEN connection; reconnecting");
@@ -298,6 +319,7 @@ async fn run_postgres(hub: Arc<LiveHub>, config: DispatcherConfig) {
                 break;
             }
         }
-        hub.listening.store(false, Ordering::Relaxed);
+        hub.listening.store(false, Ordering::Release);
+        hub.data_changed();
     }
 }

@@ -177,8 +177,83 @@ fn from_key<E: EntityTrait>(key: &SortKey<E>, kv: &KeyValue) -> ServiceResult<Op
     Ok(Some(v))
 }
 
+/// Rows strictly after a cursor, as conditions an index can serve. `main` comes first in the
+/// list's order; `tail` (when present) holds the rows that follow all of `main`'s: the NULLs of
+/// a nullable first key, which a row comparison cannot reach. A page is read from `main`, and
+/// from `tail` only when `main` ran out: page 200 costs what page 1 costs.
+struct After {
+    main: Condition,
+    tail: Option<Condition>,
+}
+
 /// `row is strictly after the cursor` in the order given by `keys` (walked backward if asked).
 fn after_condition<E: EntityTrait>(
+    keys: &[SortKey<E>],
+    values: &[Option<Value>],
+    backward: bool,
+) -> After {
+    let uniform = keys.iter().all(|k| k.desc == keys[0].desc);
+    let rest_not_null =
+        keys.iter().skip(1).all(|k| !k.nullable()) && values.iter().skip(1).all(Option::is_some);
+    if keys.is_empty() || !uniform || !rest_not_null {
+        return After {
+            main: after_condition_general(keys, values, backward),
+            tail: None,
+        };
+    }
+    // One direction for every key: `(k1, ..., kn) < (v1, ..., vn)` (or `>`) is a single
+    // index range. Forward, NULLs of k1 come last; walking backward they come first.
+    let desc = keys[0].desc != backward;
+    let row_after = |keys: &[SortKey<E>], values: &[Option<Value>]| -> Condition {
+        let cols = Expr::tuple(keys.iter().map(SortKey::expr));
+        let vals = Expr::tuple(
+            values
+                .iter()
+                .map(|v| Expr::val(v.clone().expect("checked"))),
+        );
+        if desc {
+            cols.lt(vals).into_condition()
+        } else {
+            cols.gt(vals).into_condition()
+        }
+    };
+    let first = keys[0].expr();
+    match (&values[0], backward) {
+        (Some(_), false) => After {
+            main: row_after(keys, values),
+            tail: keys[0].nullable().then(|| first.is_null().into_condition()),
+        },
+        (Some(_), true) => After {
+            main: row_after(keys, values),
+            tail: None,
+        },
+        (None, false) => After {
+            main: null_then(first.is_null(), &keys[1..], &values[1..], row_after),
+            tail: None,
+        },
+        (None, true) => After {
+            main: null_then(first.clone().is_null(), &keys[1..], &values[1..], row_after),
+            tail: Some(first.is_not_null().into_condition()),
+        },
+    }
+}
+
+/// `k1 IS NULL AND (k2..kn) after (v2..vn)`.
+fn null_then<E: EntityTrait>(
+    is_null: Expr,
+    keys: &[SortKey<E>],
+    values: &[Option<Value>],
+    row_after: impl Fn(&[SortKey<E>], &[Option<Value>]) -> Condition,
+) -> Condition {
+    let mut c = Condition::all().add(is_null);
+    if !keys.is_empty() {
+        c = c.add(row_after(keys, values));
+    }
+    c
+}
+
+/// The general form, for orders that mix directions: one OR per key, filtered row by row.
+fn after_condition_general<E: EntityTrait>(
     keys: &[SortKey<E>],
     values: &[Option<Value>],
     backward: bool,
@@ -283,10 +358,48 @@ where
     Cursor::new(scope, values).encode()
 }
 
+/// Runs `select` in the list's order after the cursor, at most `limit` rows: the `main` range
+/// first, then the `tail` only if the range ran out (at most two statements, whatever the page).
+async fn query_after<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    select: SelectStatement,
+    keys: &[SortKey<E>],
+    backward: bool,
+    after: Option<After>,
+    limit: u64,
+) -> ServiceResult<Vec<sea_orm::QueryResult>> {
+    let ordered = |mut q: SelectStatement, cond: Option<Condition>, n: u64| {
+        if let Some(cond) = cond {
+            q.cond_where(cond);
+        }
+        for (expr, order, nulls) in order_by(keys, backward) {
+            q.order_by_expr_with_nulls(expr, order, nulls);
+        }
+        q.limit(n);
+        q
+    };
+    let (main, tail) = match after {
+        None => (None, None),
+        Some(a) => (Some(a.main), a.tail),
+    };
+    let Some(tail) = tail else {
+        return Ok(db.query_all(&ordered(select, main, limit)).await?);
+    };
+    let mut rows = db.query_all(&ordered(select.clone(), main, limit)).await?;
+    let got = rows.len() as u64;
+    if got < limit {
+        rows.extend(
+            db.query_all(&ordered(select, Some(tail), limit - got))
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
 /// Fetches one page of `select` (which selects the entity's columns, with any filters).
 pub async fn fetch_page<E, C>(
     db: &C,
-    mut select: SelectStatement,
+    select: SelectStatement,
     keys: &[SortKey<E>],
     window: &Window,
     scope: &str,
@@ -296,14 +409,9 @@ where
     E::Model: ModelTrait<Entity = E> + FromQueryResult,
     C: ConnectionTrait,
 {
-    if let Some(values) = cursor_values(keys, window, scope)? {
-        select.cond_where(after_condition(keys, &values, window.backward));
-    }
-    for (expr, order, nulls) in order_by(keys, window.backward) {
-        select.order_by_expr_with_nulls(expr, order, nulls);
-    }
-    select.limit(window.limit + 1);
-    let rows = db.query_all(&select).await?;
+    let after = cursor_values(keys, window, scope)?
+        .map(|values| after_condition(keys, &values, window.backward));
+    let rows = query_after(db, select, keys, window.backward, after, window.limit + 1).await?;
     let mut models = rows
         .iter()
         .map(|r| E::Model::from_query_result(r, ""))
@@ -351,18 +459,20 @@ where
     C: ConnectionTrait,
 {
     // A cursor belongs to one parent; batches with a cursor hold one parent (see loaders).
-    if let Some(first) = parents.first()
-        && let Some(values) = cursor_values(keys, window, &scope_of(*first))?
-    {
-        select.cond_where(after_condition(keys, &values, false));
-    }
+    let after = match parents.first() {
+        Some(first) => cursor_values(keys, window, &scope_of(*first))?
+            .map(|values| after_condition(keys, &values, false)),
+        None => None,
+    };
     let rows = if parents.len() == 1 {
-        for (expr, order, nulls) in order_by(keys, false) {
-            select.order_by_expr_with_nulls(expr, order, nulls);
-        }
-        select.limit(window.limit + 1);
-        db.query_all(&select).await?
+        query_after(db, select, keys, false, after, window.limit + 1).await?
     } else {
+        if let Some(after) = after {
+            select.cond_where(match after.tail {
+                None => after.main,
+                Some(tail) => Condition::any().add(after.main).add(tail),
+            });
+        }
         let mut over = WindowStatement::new();
         over.add_partition_by(parent);
         for (expr, order, nulls) in order_by(keys, false) {

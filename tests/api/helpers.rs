@@ -185,6 +185,9 @@ fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings
             enabled: false,
             ..Default::default()
         },
+        // Tests write with plain SQL and count statements; the cache tests turn it on.
+        response_cache: false,
+        response_cache_bytes: 32 << 20,
     }
 }
 

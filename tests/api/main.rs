@@ -19,6 +19,7 @@ mod live;
 mod node;
 mod pagination;
 mod rate_limits;
+mod response_cache;
 mod sample_graph;
 mod schema;
 mod schemathesis;

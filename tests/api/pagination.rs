@@ -303,3 +303,88 @@ api_test!(page_size_is_limited_to_100_and_says_so, |app| {
     assert_eq!(zero["articles"]["nodes"], json!([]));
     assert_eq!(zero["articles"]["pageInfo"]["hasNextPage"], true);
 });
+
+/// Walks a whole list page by page (forward with `first`/`after`, or backward with
+/// `last`/`before`) and returns the titles in list order.
+async fn walk(
+    app: &crate::helpers::TestApp,
+    order: &Value,
+    size: i64,
+    backward: bool,
+) -> Vec<String> {
+    let mut seen: Vec<Vec<String>> = Vec::new();
+    let mut cursor = Value::Null;
+    loop {
+        let vars = if backward {
+            json!({ "last": size, "before": cursor, "order": order })
+        } else {
+            json!({ "first": size, "after": cursor, "order": order })
+        };
+        let d = app.data(PAGE, vars).await;
+        let conn = &d["articles"];
+        seen.push(titles(conn));
+        let (more, next) = if backward {
+            ("hasPreviousPage", "startCursor")
+        } else {
+            ("hasNextPage", "endCursor")
+        };
+        if !conn["pageInfo"][more].as_bool().unwrap() {
+            break;
+        }
+        cursor = conn["pageInfo"][next].clone();
+        assert!(seen.len() < 50, "paging does not end");
+    }
+    if backward {
+        seen.reverse();
+    }
+    seen.concat()
+}
+
+api_test!(
+    paging_crosses_from_dated_to_undated_articles_in_both_directions,
+    empty,
+    |app| {
+        // Undated articles sort after every dated one, whichever the direction; pages are
+        // read by index ranges, with the undated tail reached only once the range runs out.
+        for i in 0..7 {
+            app.ingest(&fixtures::article(i)).await;
+        }
+        for i in 7..12 {
+            let mut a = fixtures::article(i);
+            a.published_at = None;
+            app.ingest(&a).await;
+        }
+        for direction in ["DESC", "ASC"] {
+            let order = json!({ "field": "PUBLISHED_AT", "direction": direction });
+            let all = app
+                .data(PAGE, json!({ "first": 100, "order": order }))
+                .await;
+            let expected = titles(&all["articles"]);
+            assert_eq!(expected.len(), 12);
+            // Dated first (in the asked direction), then the undated ones.
+            let dated: Vec<String> = if direction == "DESC" {
+                (0..7)
+                    .rev()
+                    .map(|i| format!("Generated article {i:03}"))
+                    .collect()
+            } else {
+                (0..7)
+                    .map(|i| format!("Generated article {i:03}"))
+                    .collect()
+            };
+            assert_eq!(expected[..7], dated[..], "{direction}");
+            for size in [1, 3, 5, 7] {
+                assert_eq!(
+                    walk(app, &order, size, false).await,
+                    expected,
+                    "{direction} first {size}"
+                );
+                assert_eq!(
+                    walk(app, &order, size, true).await,
+                    expected,
+                    "{direction} last {size}"
+                );
+            }
+        }
+    }
+);
