@@ -232,12 +232,19 @@ impl AnalysisQuery {
     /// The same figure reported by several articles counts once, and a cumulative figure
     /// (one with `periodStart`) is replaced by a later one from the same reporter for the same
     /// category, population, place and period. Without `groupBy`, one total of everything.
+    /// `first` keeps only the largest groups (a dashboard's top N); without it, all of them.
     async fn casualty_totals(
         &self,
         ctx: &Context<'_>,
         filter: Option<CasualtyFilter>,
         group_by: Option<Vec<CasualtyGrouping>>,
+        first: Option<i32>,
     ) -> async_graphql::Result<Vec<CasualtyTotal>> {
+        let keep = match first {
+            None => usize::MAX,
+            Some(n) if n >= 0 => n as usize,
+            Some(n) => return Err(bad_input(format!("`first` must be 0 or more (got {n})"))),
+        };
         let filter = filter.unwrap_or_default().to_service()?;
         let mut groups: Vec<Grouping> = group_by
             .unwrap_or_default()
@@ -256,13 +263,15 @@ impl AnalysisQuery {
             Some(cache) => analysis::casualty_totals_cached(db, cache, &filter, &groups)
                 .await
                 .gql()?
-                .as_ref()
-                .clone(),
+                .iter()
+                .take(keep)
+                .cloned()
+                .collect(),
             None => analysis::casualty_totals(db, &filter, &groups)
                 .await
                 .gql()?,
         };
-        Ok(totals.into_iter().map(CasualtyTotal).collect())
+        Ok(totals.into_iter().take(keep).map(CasualtyTotal).collect())
     }
 
     /// Disputed statements about a place (and, with `includeDescendants`, places inside it),

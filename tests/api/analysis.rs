@@ -420,3 +420,21 @@ api_test!(
         assert_eq!(after_delete, fresh_totals(app).await);
     }
 );
+
+api_test!(casualty_totals_first_keeps_the_largest_groups, |app| {
+    let q = r#"query($first: Int) { casualtyTotals(groupBy: [REPORTED_BY], first: $first) {
+        reportedBy { ... on Organization { name } } countMin countMax figures } }"#;
+    let all = app.data(q, json!({})).await["casualtyTotals"].clone();
+    let all = all.as_array().unwrap();
+    assert!(all.len() >= 2, "{all:?}");
+    for n in 0..=all.len() + 1 {
+        let top = app.data(q, json!({ "first": n })).await;
+        assert_eq!(
+            top["casualtyTotals"].as_array().unwrap()[..],
+            all[..n.min(all.len())],
+            "first: {n}"
+        );
+    }
+    let bad = app.graphql(q, json!({ "first": -1 })).await;
+    assert_eq!(error_code(&bad), "BAD_USER_INPUT", "{bad}");
+});
