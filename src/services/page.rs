@@ -193,8 +193,10 @@ fn after_condition<E: EntityTrait>(
     backward: bool,
 ) -> After {
     let uniform = keys.iter().all(|k| k.desc == keys[0].desc);
+    // The values after the first, when every one of them is known (non-null keys).
+    let rest: Vec<Value> = values.iter().skip(1).flatten().cloned().collect();
     let rest_not_null =
-        keys.iter().skip(1).all(|k| !k.nullable()) && values.iter().skip(1).all(Option::is_some);
+        keys.iter().skip(1).all(|k| !k.nullable()) && rest.len() + 1 == values.len();
     if keys.is_empty() || !uniform || !rest_not_null {
         return After {
             main: after_condition_general(keys, values, backward),
@@ -204,13 +206,9 @@ fn after_condition<E: EntityTrait>(
     // One direction for every key: `(k1, ..., kn) < (v1, ..., vn)` (or `>`) is a single
     // index range. Forward, NULLs of k1 come last; walking backward they come first.
     let desc = keys[0].desc != backward;
-    let row_after = |keys: &[SortKey<E>], values: &[Option<Value>]| -> Condition {
+    let row_after = |keys: &[SortKey<E>], values: &[Value]| -> Condition {
         let cols = Expr::tuple(keys.iter().map(SortKey::expr));
-        let vals = Expr::tuple(
-            values
-                .iter()
-                .map(|v| Expr::val(v.clone().expect("checked"))),
-        );
+        let vals = Expr::tuple(values.iter().cloned().map(Expr::val));
         if desc {
             cols.lt(vals).into_condition()
         } else {
@@ -219,20 +217,20 @@ fn after_condition<E: EntityTrait>(
     };
     let first = keys[0].expr();
     match (&values[0], backward) {
-        (Some(_), false) => After {
-            main: row_after(keys, values),
-            tail: keys[0].nullable().then(|| first.is_null().into_condition()),
-        },
-        (Some(_), true) => After {
-            main: row_after(keys, values),
-            tail: None,
-        },
+        (Some(v), _) => {
+            let all: Vec<Value> = std::iter::once(v.clone()).chain(rest).collect();
+            After {
+                main: row_after(keys, &all),
+                // Forward, the NULLs of a nullable first key follow every value.
+                tail: (!backward && keys[0].nullable()).then(|| first.is_null().into_condition()),
+            }
+        }
         (None, false) => After {
-            main: null_then(first.is_null(), &keys[1..], &values[1..], row_after),
+            main: null_then(first.is_null(), &keys[1..], &rest, row_after),
             tail: None,
         },
         (None, true) => After {
-            main: null_then(first.clone().is_null(), &keys[1..], &values[1..], row_after),
+            main: null_then(first.clone().is_null(), &keys[1..], &rest, row_after),
             tail: Some(first.is_not_null().into_condition()),
         },
     }
@@ -242,8 +240,8 @@ fn after_condition<E: EntityTrait>(
 fn null_then<E: EntityTrait>(
     is_null: Expr,
     keys: &[SortKey<E>],
-    values: &[Option<Value>],
-    row_after: impl Fn(&[SortKey<E>], &[Option<Value>]) -> Condition,
+    values: &[Value],
+    row_after: impl Fn(&[SortKey<E>], &[Value]) -> Condition,
 ) -> Condition {
     let mut c = Condition::all().add(is_null);
     if !keys.is_empty() {
