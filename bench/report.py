@@ -45,7 +45,10 @@ def f2(x):
 def main(raw, scale, rss_kb, ready_ms, pg_version):
     ng, nc, pg5, pg4, pb = (load(raw, t) for t in ("rust", "rust-nocache", "pg5", "pg4", "pgbench"))
     q7 = load(raw, "rust-q7")
+    rs = load(raw, "rust-resolvers")
     stm = json.load(open(os.path.join(raw, "statements-nocache.json")))
+    stm_r_path = os.path.join(raw, "statements-resolvers.json")
+    stm_r = json.load(open(stm_r_path)) if os.path.exists(stm_r_path) else {}
     rss = [int(x) / 1024 for x in rss_kb.split(",") if x]
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
@@ -58,13 +61,15 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
     print("Two newsgraph rows: **cached** is the default server (repeated reads answered from its response cache "
           "while the data is unchanged; wrk cycles through 100 distinct variable sets per operation, so after the "
           "first pass every request is a hit); **uncached** is the same binary with `NEWSGRAPH_RESPONSE_CACHE=false`, "
-          "executing every request (parse, validate, SQL through the batching loaders, resolve, serialise).\n")
+          "executing every request: a read the resolvers have answered once runs as ONE compiled SQL statement that "
+          "builds the JSON in PostgreSQL (`newsgraph-executor: compiled`); **resolvers** also turns that off "
+          "(`NEWSGRAPH_COMPILED_READS=false`): parse, validate, SQL through the batching loaders, resolve, serialise.\n")
     queries = [q for q in LABEL if any(k[0] == q for k in list(ng) + list(nc))]
     concs = sorted({c for (_, c) in list(ng) + list(nc)})
-    print("| op | conc | newsgraph cached | newsgraph uncached | PostGraphile v5 | PostGraphile v4 | pgbench (floor) "
-          "| cached / best PG | uncached / best PG | uncached / floor | p99 ≤ PG's (cached, uncached) | SQL / req uncached "
-          "| CPU ms/req uncached (server / pg) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
+    print("| op | conc | newsgraph cached | newsgraph uncached | newsgraph resolvers | PostGraphile v5 | PostGraphile v4 | pgbench (floor) "
+          "| cached / best PG | uncached / best PG | resolvers / best PG | uncached / floor | p99 ≤ PG's (cached, uncached) "
+          "| SQL / req uncached (resolvers) | CPU ms/req uncached (server / pg) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|---:|---:|")
     verdict = {"cached": [], "uncached": [], "p99c": [], "p99u": [], "floor": []}
     for q in queries:
         for c in concs:
@@ -73,6 +78,7 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
             best = max(peers, key=lambda x: x["rps"]) if peers else None
             floor = pb.get((q, c))
             rc, ru, fl = ratio(r, best), ratio(u, best), ratio(u, floor)
+            rr = ratio(rs.get((q, c)), best)
             p99c = (r["p99_ms"] <= best["p99_ms"]) if r and best else None
             p99u = (u["p99_ms"] <= best["p99_ms"]) if u and best else None
             if c in (8, 32):
@@ -87,9 +93,10 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
             yn = lambda b: "yes" if b else ("no" if b is not None else "–")
             srv = u.get("cpu_ms_per_req_server") if u else None
             pgc = u.get("cpu_ms_per_req_postgres") if u else None
-            print(f"| {LABEL[q]} | {c} | {fmt(r)} | {fmt(u)} | {fmt(pg5.get((q, c)))} | {fmt(pg4.get((q, c)))} | {fmt(floor)} | "
-                  f"{f2(rc)} | {f2(ru)} | {f2(fl)} | {yn(p99c)}, {yn(p99u)} | "
-                  f"{stm.get(q, {}).get('statements_per_request', '–')} | "
+            print(f"| {LABEL[q]} | {c} | {fmt(r)} | {fmt(u)} | {fmt(rs.get((q, c)))} | {fmt(pg5.get((q, c)))} | "
+                  f"{fmt(pg4.get((q, c)))} | {fmt(floor)} | "
+                  f"{f2(rc)} | {f2(ru)} | {f2(rr)} | {f2(fl)} | {yn(p99c)}, {yn(p99u)} | "
+                  f"{stm.get(q, {}).get('statements_per_request', '–')} ({stm_r.get(q, {}).get('statements_per_request', '–')}) | "
                   f"{srv if srv is not None else '–'} / {pgc if pgc is not None else '–'} |")
     print()
     print("## Targets\n")
@@ -116,6 +123,9 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
                              f"ratio {b['rps'] / a['rps']:.2f}")
         print(f"- q7 keyset paging, uncached (target: page 200 within 10% of page 1): " + "; ".join(parts) + ".")
     per = {q: v["statements_per_request"] for q, v in stm.items() if isinstance(v, dict)}
+    ex = {q.split('_')[0]: v.get("executor", "?") for q, v in stm.items() if isinstance(v, dict)}
+    print("- Which executor answered each operation in the uncached run (`newsgraph-executor`): "
+          + ", ".join(f"{q} {e}" for q, e in ex.items()) + ".")
     print("- SQL statements per request, uncached (fixed by the query's shape, not its rows; a cache hit runs none "
           "on PostgreSQL): " + ", ".join(f"{q.split('_')[0]} {n:g}" for q, n in per.items()) + ".")
     print(f"- Peak server RSS over the whole run: {' / '.join(f'{x:.0f} MB' for x in rss)} (cached / uncached server; target < 100 MB at c=32).")

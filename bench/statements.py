@@ -8,7 +8,9 @@ usage: bench/statements.py GRAPHQL_URL METRICS_URL DIALECT_DIR OUT_DIALECT_DIR Q
    when the data set has fewer than 200 pages), ten cursors around it so wrk cycles bodies.
 2. For each query, sends every body once (a warm-up, so caches do not hide statements), then
    each again while reading newsgraph_sql_statements_total before and after: statements per
-   request = delta / bodies. Prints {query: {"statements_per_request": x, "bodies": n}}.
+   request = delta / bodies, and which executor answered (the `newsgraph-executor` header:
+   compiled, resolvers or cache). Prints {query: {"statements_per_request": x, "bodies": n,
+   "executor": e}}.
    Runs before the load, with nothing else talking to the server.
 """
 import json, os, shutil, sys, urllib.request
@@ -16,11 +18,15 @@ import json, os, shutil, sys, urllib.request
 PAGE_SIZE = 20
 
 
+EXECUTORS = set()
+
+
 def post(url, query, variables):
     body = json.dumps({"query": query, "variables": variables}).encode()
     req = urllib.request.Request(url, data=body, method="POST", headers={
         "content-type": "application/json", "accept": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as r:
+        EXECUTORS.add(r.headers.get("newsgraph-executor", "?"))
         doc = json.loads(r.read())
     if doc.get("errors"):
         raise SystemExit(f"statements.py: {query[:60]!r} {variables}: {doc['errors']}")
@@ -68,10 +74,12 @@ def main(url, metrics, src, dialect, queries):
         for v in lines:
             post(url, text, v)
         before = statements(metrics)
+        EXECUTORS.clear()
         for v in lines:
             post(url, text, v)
         n = statements(metrics) - before
-        out[q] = {"statements_per_request": round(n / len(lines), 2), "bodies": len(lines)}
+        out[q] = {"statements_per_request": round(n / len(lines), 2), "bodies": len(lines),
+                  "executor": "+".join(sorted(EXECUTORS))}
     json.dump(out, sys.stdout, indent=1)
 
 

@@ -343,6 +343,9 @@ pub struct Settings {
     pub response_cache: bool,
     /// Memory the response cache may hold (`NEWSGRAPH_RESPONSE_CACHE_MB`, default 32).
     pub response_cache_bytes: usize,
+    /// On PostgreSQL, run reads that map onto columns and relations as one compiled SQL
+    /// statement (`NEWSGRAPH_COMPILED_READS`, default true).
+    pub compiled_reads: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -363,6 +366,7 @@ impl fmt::Debug for Settings {
             .field("rate_limit", &self.rate_limit)
             .field("response_cache", &self.response_cache)
             .field("response_cache_bytes", &self.response_cache_bytes)
+            .field("compiled_reads", &self.compiled_reads)
             .finish()
     }
 }
@@ -446,6 +450,7 @@ impl Settings {
             rate_limit: RateLimitSettings::from_env(database_url.starts_with("sqlite:"))?,
             response_cache: env_bool("NEWSGRAPH_RESPONSE_CACHE")?.unwrap_or(true),
             response_cache_bytes: env_number("NEWSGRAPH_RESPONSE_CACHE_MB", 32)? << 20,
+            compiled_reads: env_bool("NEWSGRAPH_COMPILED_READS")?.unwrap_or(true),
             database_url,
         })
     }

@@ -48,6 +48,8 @@ pub struct AppState {
     pub request_metrics: crate::http::RequestMetrics,
     /// Answers of repeated reads while the data is unchanged.
     pub response_cache: crate::http::ResponseCache,
+    /// The compiled read path (PostgreSQL only; None when off).
+    pub compiled: Option<crate::graphql::compiled::CompiledReads>,
 }
 
 pub struct Application {
@@ -165,6 +167,9 @@ impl Application {
                 db.clone(),
                 hub.clone(),
             ),
+            compiled: (settings.compiled_reads
+                && db.get_database_backend() == sea_orm::DbBackend::Postgres)
+                .then(crate::graphql::compiled::CompiledReads::default),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

@@ -213,7 +213,7 @@ impl<R: PagedRel> Loader<PageOf<R>> for AppLoader {
             let keys = R::keys(opts);
             let mut pages = page::fetch_partitioned(
                 &self.db,
-                R::select(&parents, opts),
+                R::select(relations::Parents::In(&parents), opts),
                 R::parent(opts),
                 &keys,
                 &window,
@@ -243,9 +243,12 @@ impl<R: PagedRel> Loader<CountOf<R>> for AppLoader {
         }
         let mut out = HashMap::new();
         for (opts, parents) in groups {
-            let counts = page::count_partitioned(&self.db, R::select(&parents, opts))
-                .await
-                .map_err(SharedError::new)?;
+            let counts = page::count_partitioned(
+                &self.db,
+                R::select(relations::Parents::In(&parents), opts),
+            )
+            .await
+            .map_err(SharedError::new)?;
             for p in parents {
                 out.insert(CountOf::new(p, opts), counts.get(&p).copied().unwrap_or(0));
             }

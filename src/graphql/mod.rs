@@ -2,6 +2,7 @@
 //! Knows nothing of actix; the http layer executes requests against [`AppSchema`].
 pub mod analysis;
 pub mod auth;
+pub mod compiled;
 pub mod connection;
 pub mod document;
 pub mod error;

@@ -13,6 +13,7 @@ use super::field_order;
 use super::persisted::{self, Resolved};
 use super::response_cache::{Cached, ResponseCache};
 use crate::graphql::auth::Caller;
+use crate::graphql::compiled;
 use crate::graphql::loaders::loaders;
 use crate::startup::AppState;
 
@@ -600,6 +601,7 @@ async fn run_operation(
                             outcome: "ok",
                             op_label: hit.op_label,
                             cache: "hit",
+                            executor: "cache",
                         },
                     );
                 }
@@ -628,6 +630,69 @@ async fn run_operation(
             "subscriptions run over WebSocket on /graphql (subprotocol graphql-transport-ws or graphql-ws), not over HTTP",
         );
     }
+    // A read the resolvers have already run without errors (so its text is valid): one
+    // compiled SQL statement, when every field of it compiles.
+    let mut validate_after = None;
+    if let (Some(reads), Some(doc)) = (&state.compiled, &doc)
+        && operation_type(doc, gql.operation_name.as_deref()) == Some(OperationType::Query)
+    {
+        if !reads.is_validated(&gql.query) {
+            validate_after = Some(gql.query.clone());
+        } else if let Some(c) =
+            compiled::compile(doc, gql.operation_name.as_deref(), &gql.variables)
+            && c.requested_cost <= limits.max_complexity
+        {
+            let (requested, depth) = (c.requested_cost, c.depth);
+            match tokio::time::timeout(limits.request_timeout, reads.run(&state.db, c)).await {
+                Ok(Ok((data, members))) => {
+                    reads
+                        .runs
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let actual = members.max(1);
+                    let body = web::Bytes::from(format!(
+                        "{{\"data\":{data},\"extensions\":{{\"cost\":{{\"requestedQueryCost\":{requested},\"maximumAvailable\":{},\"depth\":{depth},\"actualQueryCost\":{actual}}}}}}}",
+                        limits.max_complexity
+                    ));
+                    let cache_state = match cache_slot {
+                        Some((key, version)) => {
+                            cache.put(
+                                key,
+                                version,
+                                Cached {
+                                    body: body.clone(),
+                                    cost: actual as f64,
+                                    op_label: op_label.clone(),
+                                },
+                            );
+                            "miss"
+                        }
+                        None => "bypass",
+                    };
+                    return finish(
+                        req,
+                        state,
+                        Finished {
+                            status: StatusCode::OK,
+                            body,
+                            cacheable: authorization.is_none(),
+                            cost: actual as f64,
+                            outcome: "ok",
+                            op_label,
+                            cache: cache_state,
+                            executor: "compiled",
+                        },
+                    );
+                }
+                Ok(Err(e)) => {
+                    reads
+                        .failures
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tracing::warn!(error = %e, "compiled read failed; the resolvers answer it");
+                }
+                Err(_) => return timed_out(req, limits),
+            }
+        }
+    }
     let caller = Caller::from_authorization(&state.api_keys, authorization);
     let operation_name = gql.operation_name.clone();
     let mut gql = gql.data(loaders(state.db.clone())).data(caller);
@@ -645,20 +710,7 @@ async fn run_operation(
     }
     let mut response = match executed {
         Ok(r) => r,
-        Err(_) => {
-            let mut res = request_error(
-                req,
-                StatusCode::GATEWAY_TIMEOUT,
-                "TIMEOUT",
-                &format!(
-                    "the request took longer than {} ms and was stopped",
-                    limits.request_timeout.as_millis()
-                ),
-            );
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            return res;
-        }
+        Err(_) => return timed_out(req, limits),
     };
     if let Some(doc) = &doc {
         response.data = field_order::reorder(
@@ -742,6 +794,12 @@ async fn run_operation(
     };
     let body = web::Bytes::from(body);
     let clean = response.errors.is_empty() && !request_failed;
+    if clean
+        && op_type == Some(OperationType::Query)
+        && let (Some(reads), Some(query)) = (&state.compiled, validate_after)
+    {
+        reads.validated(&query);
+    }
     let cache_state = match cache_slot {
         Some((key, version)) if clean && op_type == Some(OperationType::Query) => {
             cache.put(
@@ -769,8 +827,25 @@ async fn run_operation(
             outcome,
             op_label,
             cache: cache_state,
+            executor: "resolvers",
         },
     )
+}
+
+/// The answer to a request stopped at the time limit.
+fn timed_out(req: &HttpRequest, limits: &crate::configuration::Limits) -> HttpResponse {
+    let mut res = request_error(
+        req,
+        StatusCode::GATEWAY_TIMEOUT,
+        "TIMEOUT",
+        &format!(
+            "the request took longer than {} ms and was stopped",
+            limits.request_timeout.as_millis()
+        ),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
 }
 
 /// An answer ready to send (freshly executed or from the response cache).
@@ -784,6 +859,9 @@ struct Finished {
     op_label: Option<String>,
     /// `hit`, `miss` or `bypass`, sent as `newsgraph-cache`.
     cache: &'static str,
+    /// What produced the answer (`compiled`, `resolvers` or `cache`), sent as
+    /// `newsgraph-executor`.
+    executor: &'static str,
 }
 
 fn finish(req: &HttpRequest, state: &AppState, f: Finished) -> HttpResponse {
@@ -795,6 +873,7 @@ fn finish(req: &HttpRequest, state: &AppState, f: Finished) -> HttpResponse {
         outcome,
         op_label,
         cache,
+        executor,
     } = f;
     let cacheable = cacheable && req.method() == Method::GET && state.cache_max_age > 0;
     if cacheable {
@@ -819,7 +898,8 @@ fn finish(req: &HttpRequest, state: &AppState, f: Finished) -> HttpResponse {
         res.insert_header((header::ETAG, etag))
             .insert_header((header::CACHE_CONTROL, cache_control))
             .insert_header((header::VARY, "Accept, Accept-Encoding"))
-            .insert_header(("newsgraph-cache", cache));
+            .insert_header(("newsgraph-cache", cache))
+            .insert_header(("newsgraph-executor", executor));
         if matches {
             return with_cost(res.finish(), cost_points, outcome, op_label);
         }
@@ -836,6 +916,7 @@ fn finish(req: &HttpRequest, state: &AppState, f: Finished) -> HttpResponse {
             .insert_header((header::CONTENT_TYPE, content_type_for(req)))
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .insert_header(("newsgraph-cache", cache))
+            .insert_header(("newsgraph-executor", executor))
             .body(body),
         cost_points,
         outcome,

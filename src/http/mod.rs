@@ -272,6 +272,24 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "Memory held by the response cache (bodies plus bookkeeping).",
         bytes as u64,
     );
+    let (runs, failures) = state.compiled.as_ref().map_or((0, 0), |c| {
+        (
+            c.runs.load(Ordering::Relaxed),
+            c.failures.load(Ordering::Relaxed),
+        )
+    });
+    metric(
+        "newsgraph_compiled_reads_total",
+        "counter",
+        "Reads answered by one compiled SQL statement (PostgreSQL).",
+        runs,
+    );
+    metric(
+        "newsgraph_compiled_read_failures_total",
+        "counter",
+        "Compiled statements that failed; the resolvers answered instead.",
+        failures,
+    );
     state.request_metrics.render(&mut body);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")

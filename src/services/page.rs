@@ -348,6 +348,24 @@ pub fn validate_cursor<E: EntityTrait>(
     cursor_values(keys, window, scope).map(|_| ())
 }
 
+/// The rows after a forward window's cursor, for the compiled read path: the `main` condition
+/// and, when a nullable first key puts NULLs after every value, the `tail` read after it.
+pub fn after_where<E: EntityTrait>(
+    keys: &[SortKey<E>],
+    window: &Window,
+    scope: &str,
+) -> ServiceResult<Option<(Condition, Option<Condition>)>> {
+    Ok(cursor_values(keys, window, scope)?.map(|values| {
+        let a = after_condition(keys, &values, window.backward);
+        (a.main, a.tail)
+    }))
+}
+
+/// ORDER BY of a list read forward: each key's direction, NULLs last.
+pub fn forward_order<E: EntityTrait>(keys: &[SortKey<E>]) -> Vec<(Expr, Order, NullOrdering)> {
+    order_by(keys, false)
+}
+
 pub fn cursor_of<E: EntityTrait>(keys: &[SortKey<E>], model: &E::Model, scope: &str) -> String
 where
     E::Model: ModelTrait<Entity = E>,

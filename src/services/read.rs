@@ -119,6 +119,11 @@ pub enum ArticleOrder {
     Title,
 }
 
+/// Names the article list (its ordering and filter) in cursors.
+pub fn articles_scope(filter: &ArticleFilter, order: (ArticleOrder, bool)) -> String {
+    format!("articles|{order:?}|{filter:?}")
+}
+
 pub async fn articles<C: ConnectionTrait>(
     db: &C,
     filter: &ArticleFilter,
@@ -163,7 +168,7 @@ pub async fn articles<C: ConnectionTrait>(
         SortKey::dir(primary, desc),
         SortKey::dir(article::Column::Id, desc),
     ];
-    let scope = format!("articles|{order:?}|{filter:?}");
+    let scope = articles_scope(filter, order);
     list(db, q.into_query(), &keys, window, &scope, want_total).await
 }
 

@@ -18,16 +18,35 @@ fn col(table: &str, column: &str) -> Expr {
     Expr::col((Alias::new(table), Alias::new(column)))
 }
 
-/// `SELECT target.*, <parent> AS __parent FROM target WHERE <parent> IN (parents)`.
-fn select_with_parent<E: EntityTrait>(parent: Expr, parents: &[i32]) -> SelectStatement {
+/// Which parents a relation's rows are selected for.
+#[derive(Clone, Copy)]
+pub enum Parents<'a> {
+    /// These parents (the loaders' batches).
+    In(&'a [i32]),
+    /// The row of an enclosing query named by this SQL expression (a correlated subquery:
+    /// the compiled read path nests one relation inside its parent's row).
+    Of(&'a str),
+}
+
+/// `SELECT target.*, <parent> AS __parent FROM target WHERE <parent> IN (parents)` (or `=` the
+/// enclosing row's key).
+fn select_with_parent<E: EntityTrait>(parent: Expr, parents: Parents<'_>) -> SelectStatement {
     let mut q = E::find().into_query();
-    q.expr_as(parent.clone(), Alias::new(PARENT))
-        .and_where(parent.is_in(parents.iter().copied()));
+    q.expr_as(parent.clone(), Alias::new(PARENT));
+    match parents {
+        Parents::In(ids) => q.and_where(parent.is_in(ids.iter().copied())),
+        Parents::Of(outer) => q.and_where(parent.eq(Expr::cust(outer.to_string()))),
+    };
     q
 }
 
 /// Target rows reached through a link table: `JOIN link ON link.<to> = target.id`.
-fn via_link<E: EntityTrait>(link: &str, from: &str, to: &str, parents: &[i32]) -> SelectStatement {
+fn via_link<E: EntityTrait>(
+    link: &str,
+    from: &str,
+    to: &str,
+    parents: Parents<'_>,
+) -> SelectStatement {
     let mut q = select_with_parent::<E>(col(link, from), parents);
     q.join(
         JoinType::InnerJoin,
@@ -41,7 +60,7 @@ fn via_link<E: EntityTrait>(link: &str, from: &str, to: &str, parents: &[i32]) -
 pub trait ListRel: Send + Sync + 'static {
     type E: EntityTrait;
     /// Selects the targets with [`PARENT`], for the given parents, in display order.
-    fn select(parents: &[i32]) -> SelectStatement;
+    fn select(parents: Parents<'_>) -> SelectStatement;
 }
 
 pub async fn load_list<R, C>(
@@ -53,7 +72,7 @@ where
     <R::E as EntityTrait>::Model: FromQueryResult,
     C: ConnectionTrait,
 {
-    let rows = db.query_all(&R::select(parents)).await?;
+    let rows = db.query_all(&R::select(Parents::In(parents))).await?;
     let mut out: HashMap<i32, Vec<_>> = HashMap::new();
     for row in &rows {
         let parent: i32 = row.try_get("", PARENT)?;
@@ -70,7 +89,7 @@ macro_rules! list_rel {
         pub struct $name;
         impl ListRel for $name {
             type E = $entity;
-            fn select($parents: &[i32]) -> SelectStatement {
+            fn select($parents: Parents<'_>) -> SelectStatement {
                 $body
             }
         }
@@ -177,7 +196,7 @@ pub trait PagedRel: Send + Sync + 'static {
     const NAME: &'static str;
     fn parent(opts: Self::Opts) -> Expr;
     /// Selects the targets with [`PARENT`] for the given parents (no order, no limit).
-    fn select(parents: &[i32], opts: Self::Opts) -> SelectStatement;
+    fn select(parents: Parents<'_>, opts: Self::Opts) -> SelectStatement;
     fn keys(opts: Self::Opts) -> Vec<SortKey<Self::E>>;
     fn scope(parent: i32, opts: Self::Opts) -> String {
         format!("{}|{parent}|{opts:?}", Self::NAME)
@@ -198,7 +217,7 @@ macro_rules! paged_rel {
                 $parent
             }
             #[allow(unused_variables)]
-            fn select($p: &[i32], $o: $opts) -> SelectStatement {
+            fn select($p: Parents<'_>, $o: $opts) -> SelectStatement {
                 $select
             }
             #[allow(unused_variables)]

@@ -188,6 +188,7 @@ fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings
         // Tests write with plain SQL and count statements; the cache tests turn it on.
         response_cache: false,
         response_cache_bytes: 32 << 20,
+        compiled_reads: true,
     }
 }
 

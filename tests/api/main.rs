@@ -8,6 +8,7 @@ mod attacks;
 mod batching;
 mod cli;
 mod cluster;
+mod compiled;
 mod entities;
 mod errors;
 mod faults;

@@ -1,0 +1,1121 @@
+//! The compiled read path (PostgreSQL). A query whose every field maps onto a column or a
+//! relation is translated into ONE SQL statement that builds the response's `data` in Postgres
+//! (`json_build_object`, `json_agg`, one correlated subquery per relation), the strategy of
+//! PostGraphile and Hasura: no per-field resolver, no per-row allocation in the server.
+//!
+//! It is an optimisation, never a second implementation of the schema's rules: it compiles
+//! only query texts the resolvers have already run without errors (so the document is valid),
+//! reuses the resolvers' relation definitions (`services::relations`), orderings and cursor
+//! formats, parses arguments with the schema's own input types, and gives up (`None`: the
+//! resolvers run) on anything it does not know — another field, a directive, an argument that
+//! would be an error. Tests run every query both ways and compare the bytes.
+use std::collections::HashMap;
+
+use async_graphql::parser::types::{
+    DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
+    SelectionSet, TypeCondition,
+};
+use async_graphql::{ID, InputType, Name, Positioned, Variables};
+use sea_orm::sea_query::{Condition, PostgresQueryBuilder, SelectStatement};
+use sea_orm::{ColumnTrait, ColumnType, EntityTrait, IdenStatic, QueryTrait};
+
+use super::inputs::{ArticleOrder, StatementOrder};
+use crate::domain::cursor::scope_hash;
+use crate::domain::node_id::{NodeId, NodeKind};
+use crate::entities::article;
+use crate::services::page::{self, SortKey, Window};
+use crate::services::read;
+use crate::services::relations::{self as rel, PagedRel, Parents};
+
+/// One compiled operation: the statement (one `data` column of JSON text) and its parameters,
+/// with the cost figures the resolver path reports for the same query.
+#[derive(Debug)]
+pub struct Compiled {
+    pub sql: String,
+    pub params: Vec<sea_orm::Value>,
+    /// `requestedQueryCost`, as async-graphql's complexity analysis computes it.
+    pub requested_cost: usize,
+    /// `depth`, as async-graphql's depth analysis computes it.
+    pub depth: usize,
+}
+
+/// Query texts the resolvers have run without errors, at most this many remembered.
+const MAX_VALIDATED: usize = 4096;
+
+/// The compiled read path's state: which query texts are known valid, and its counters.
+#[derive(Default)]
+pub struct CompiledReads {
+    validated: std::sync::RwLock<std::collections::HashSet<Box<str>>>,
+    /// Requests answered by a compiled statement.
+    pub runs: std::sync::atomic::AtomicU64,
+    /// Compiled statements that failed (the resolvers answered instead).
+    pub failures: std::sync::atomic::AtomicU64,
+}
+
+impl CompiledReads {
+    /// Whether the resolvers have run this query text without errors (so it is valid).
+    pub fn is_validated(&self, query: &str) -> bool {
+        self.validated
+            .read()
+            .map(|v| v.contains(query))
+            .unwrap_or(false)
+    }
+
+    /// Remembers a query text the resolvers ran without errors.
+    pub fn validated(&self, query: &str) {
+        if let Ok(mut v) = self.validated.write() {
+            if v.len() >= MAX_VALIDATED {
+                v.clear();
+            }
+            v.insert(query.into());
+        }
+    }
+
+    /// Runs a compiled operation: the response's `data` as compact JSON, and its
+    /// `actualQueryCost` (one point a field).
+    pub async fn run(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        compiled: Compiled,
+    ) -> Result<(String, u64), sea_orm::DbErr> {
+        use sea_orm::ConnectionTrait;
+        tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
+        let stmt = sea_orm::Statement::from_sql_and_values(
+            sea_orm::DbBackend::Postgres,
+            compiled.sql,
+            compiled.params,
+        );
+        let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
+            sea_orm::DbErr::Custom("the compiled statement returned no row".into())
+        })?;
+        let data: String = row.try_get("", "data")?;
+        Ok(minify(&data))
+    }
+}
+
+/// `json_build_object` takes at most 100 arguments.
+const MAX_KEYS: usize = 50;
+
+/// Compiles the operation to run, or `None` when any part of it is not compilable.
+pub fn compile(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+) -> Option<Compiled> {
+    let op = operation(doc, operation_name)?;
+    if op.ty != OperationType::Query || !op.directives.is_empty() {
+        return None;
+    }
+    let mut vars = HashMap::new();
+    for def in &op.variable_definitions {
+        let name = &def.node.name.node;
+        let value = match variables.get(name) {
+            Some(v) => v.clone(),
+            None => match &def.node.default_value {
+                Some(d) => d.node.clone(),
+                None => continue,
+            },
+        };
+        vars.insert(name.clone(), value);
+    }
+    let mut cx = Cx {
+        doc,
+        vars,
+        params: Vec::new(),
+        aliases: 0,
+    };
+    let root = &op.selection_set.node;
+    let fields = cx.fields(&[root], "Query")?;
+    let mut parts = Vec::with_capacity(fields.len());
+    for (key, fs) in fields {
+        let expr = cx.root_field(fs[0], &subsets(&fs))?;
+        parts.push(pair(key, &expr));
+    }
+    let data = json_object(&parts)?;
+    let mut depth = 0;
+    let requested_cost = cx.cost(root, "Query", 0, &mut depth)?;
+    Some(Compiled {
+        sql: format!("SELECT ({data})::text AS data"),
+        params: cx.params,
+        requested_cost,
+        depth,
+    })
+}
+
+fn operation<'a>(
+    doc: &'a ExecutableDocument,
+    name: Option<&str>,
+) -> Option<&'a OperationDefinition> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(&op.node),
+        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n).map(|o| &o.node),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|o| &o.node)
+        }
+        _ => None,
+    }
+}
+
+/// The selection sets of fields merged under one response key.
+fn subsets<'d>(fs: &[&'d Positioned<Field>]) -> Vec<&'d SelectionSet> {
+    fs.iter().map(|f| &f.node.selection_set.node).collect()
+}
+
+fn pair(key: &str, expr: &str) -> String {
+    // Response keys are GraphQL names ([_A-Za-z][_0-9A-Za-z]*): safe inside a literal.
+    format!("'{key}', {expr}")
+}
+
+fn json_object(parts: &[String]) -> Option<String> {
+    (parts.len() <= MAX_KEYS).then(|| format!("json_build_object({})", parts.join(", ")))
+}
+
+fn col(row: &str, column: &str) -> String {
+    format!("{row}.\"{column}\"")
+}
+
+fn sql_bool(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+/// base64url without padding, as `domain::node_id` and `domain::cursor` encode.
+fn base64url(text_expr: &str) -> String {
+    format!(
+        "rtrim(translate(replace(encode(convert_to({text_expr}, 'UTF8'), 'base64'), E'\\n', ''), '+/', '-_'), '=')"
+    )
+}
+
+fn node_id(kind: NodeKind, row: &str) -> String {
+    base64url(&format!("'{}:' || {}", kind.as_str(), col(row, "id")))
+}
+
+/// RFC 3339 in UTC as chrono's `to_rfc3339` writes it: fractional seconds only when not zero,
+/// as milliseconds when they are whole milliseconds.
+fn rfc3339(e: &str) -> String {
+    let us = format!("(date_part('microseconds', {e})::bigint % 1000000)");
+    format!(
+        "(to_char({e} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {us} = 0 THEN '' \
+         WHEN {us} % 1000 = 0 THEN '.' || to_char({e} AT TIME ZONE 'UTC', 'MS') \
+         ELSE '.' || to_char({e} AT TIME ZONE 'UTC', 'US') END || '+00:00')"
+    )
+}
+
+fn date(e: &str) -> String {
+    format!("to_char({e}, 'YYYY-MM-DD')")
+}
+
+/// A double as serde_json writes it: whole numbers keep their `.0`.
+fn float(e: &str) -> String {
+    format!(
+        "(CASE WHEN {e} IS NULL THEN NULL WHEN {e} = trunc({e}) AND abs({e}) < 1e9 \
+         THEN ({e}::text || '.0')::json ELSE to_json({e}) END)"
+    )
+}
+
+/// How a scalar column is written in the response.
+#[derive(Clone, Copy)]
+enum Fmt {
+    /// Text, integers, booleans and the enums (stored as their GraphQL names).
+    Plain,
+    DateTime,
+    Date,
+    Float,
+}
+
+/// The nested lists with cursor paging the compiler knows, by their relation.
+#[derive(Clone, Copy)]
+enum Rel {
+    ArticlePeople,
+    ArticleOrganizations,
+    ArticleLocations,
+    ArticleStatements,
+    ArticleCasualties,
+    PersonStatements,
+    PersonArticles,
+    OrganizationStatements,
+    OrganizationArticles,
+    LocationArticles,
+    LocationStatements,
+    LocationCasualties,
+}
+
+/// What a field of an object type is.
+#[derive(Clone, Copy)]
+enum Kind {
+    Typename,
+    Id(NodeKind),
+    Col(&'static str, Fmt),
+    /// Always null in the lists the compiler serves (`Location.distanceKm`).
+    Null,
+    /// A row of `ty` by the foreign key in `column`.
+    ToOne(&'static str, &'static str),
+    /// A person or an organization, by the two foreign keys.
+    Speaker(&'static str, &'static str),
+    Children,
+    Paged(Rel, &'static str),
+}
+
+fn classify(ty: &str, field: &str) -> Option<Kind> {
+    use Fmt::*;
+    use Kind::*;
+    if field == "__typename" {
+        return Some(Typename);
+    }
+    Some(match (ty, field) {
+        ("Article", "id") => Id(NodeKind::Article),
+        ("Article", "url") => Col("url", Plain),
+        ("Article", "title") => Col("title", Plain),
+        ("Article", "summary") => Col("summary", Plain),
+        ("Article", "body") => Col("body", Plain),
+        ("Article", "source") => Col("source", Plain),
+        ("Article", "publishedAt") => Col("published_at", DateTime),
+        ("Article", "ingestedAt") => Col("ingested_at", DateTime),
+        ("Article", "people") => Paged(Rel::ArticlePeople, "Person"),
+        ("Article", "organizations") => Paged(Rel::ArticleOrganizations, "Organization"),
+        ("Article", "locations") => Paged(Rel::ArticleLocations, "Location"),
+        ("Article", "statements") => Paged(Rel::ArticleStatements, "Statement"),
+        ("Article", "casualties") => Paged(Rel::ArticleCasualties, "Casualty"),
+        ("Person", "id") => Id(NodeKind::Person),
+        ("Person", "name") => Col("name", Plain),
+        ("Person", "role") => Col("role", Plain),
+        ("Person", "wikidataId") => Col("wikidata_id", Plain),
+        ("Person", "affiliation") => ToOne("Organization", "affiliation_id"),
+        ("Person", "statements") => Paged(Rel::PersonStatements, "Statement"),
+        ("Person", "articles") => Paged(Rel::PersonArticles, "Article"),
+        ("Organization", "id") => Id(NodeKind::Organization),
+        ("Organization", "name") => Col("name", Plain),
+        ("Organization", "kind") => Col("kind", Plain),
+        ("Organization", "wikidataId") => Col("wikidata_id", Plain),
+        ("Organization", "country") => ToOne("Location", "country_id"),
+        ("Organization", "statements") => Paged(Rel::OrganizationStatements, "Statement"),
+        ("Organization", "articles") => Paged(Rel::OrganizationArticles, "Article"),
+        ("Statement", "id") => Id(NodeKind::Statement),
+        ("Statement", "text") => Col("text", Plain),
+        ("Statement", "kind") => Col("kind", Plain),
+        ("Statement", "saidAt") => Col("said_at", Date),
+        ("Statement", "speaker") => Speaker("speaker_person_id", "speaker_organization_id"),
+        ("Statement", "article") => ToOne("Article", "article_id"),
+        ("Statement", "place") => ToOne("Location", "place_id"),
+        ("Location", "id") => Id(NodeKind::Location),
+        ("Location", "name") => Col("name", Plain),
+        ("Location", "kind") => Col("kind", Plain),
+        ("Location", "latitude") => Col("latitude", Float),
+        ("Location", "longitude") => Col("longitude", Float),
+        ("Location", "wikidataId") => Col("wikidata_id", Plain),
+        ("Location", "distanceKm") => Null,
+        ("Location", "parent") => ToOne("Location", "parent_id"),
+        ("Location", "children") => Children,
+        ("Location", "articles") => Paged(Rel::LocationArticles, "Article"),
+        ("Location", "statements") => Paged(Rel::LocationStatements, "Statement"),
+        ("Location", "casualties") => Paged(Rel::LocationCasualties, "Casualty"),
+        ("Casualty", "id") => Id(NodeKind::Casualty),
+        ("Casualty", "category") => Col("category", Plain),
+        ("Casualty", "population") => Col("population", Plain),
+        ("Casualty", "countMin") => Col("count_min", Plain),
+        ("Casualty", "countMax") => Col("count_max", Plain),
+        ("Casualty", "qualifier") => Col("qualifier", Plain),
+        ("Casualty", "phrase") => Col("phrase", Plain),
+        ("Casualty", "periodStart") => Col("period_start", Date),
+        ("Casualty", "asOf") => Col("as_of", Date),
+        ("Casualty", "location") => ToOne("Location", "location_id"),
+        ("Casualty", "reportedBy") => {
+            Speaker("reported_by_person_id", "reported_by_organization_id")
+        }
+        ("Casualty", "article") => ToOne("Article", "article_id"),
+        _ => return None,
+    })
+}
+
+fn table(ty: &str) -> Option<&'static str> {
+    Some(match ty {
+        "Article" => "article",
+        "Person" => "person",
+        "Organization" => "organization",
+        "Statement" => "statement",
+        "Location" => "location",
+        "Casualty" => "casualty",
+        _ => return None,
+    })
+}
+
+/// The field's argument names, each one of `allowed`.
+fn only_args(f: &Field, allowed: &[&str]) -> bool {
+    f.arguments
+        .iter()
+        .all(|(n, _)| allowed.contains(&n.node.as_str()))
+}
+
+struct Cx<'d> {
+    doc: &'d ExecutableDocument,
+    vars: HashMap<Name, async_graphql::Value>,
+    params: Vec<sea_orm::Value>,
+    aliases: usize,
+}
+
+/// A connection's parent row and, when it is one known row, its id (cursors name their list
+/// by the parent, so they can only be written where the parent is known).
+struct Parent<'a> {
+    row: &'a str,
+    known: Option<i32>,
+}
+
+type Fields<'d> = Vec<(&'d str, Vec<&'d Positioned<Field>>)>;
+
+impl<'d> Cx<'d> {
+    fn alias(&mut self) -> String {
+        self.aliases += 1;
+        format!("t{}", self.aliases)
+    }
+
+    fn param(&mut self, v: sea_orm::Value) -> String {
+        self.params.push(v);
+        format!("${}", self.params.len())
+    }
+
+    /// A statement built with sea-query, its `$n` placeholders renumbered after ours.
+    fn statement(&mut self, stmt: &SelectStatement) -> String {
+        let (sql, values) = stmt.build(PostgresQueryBuilder);
+        let offset = self.params.len();
+        self.params.extend(values.0);
+        renumber(&sql, offset)
+    }
+
+    /// An argument's value with variables substituted (None when absent).
+    fn arg_value(&self, f: &Field, name: &str) -> Option<async_graphql::Value> {
+        let v = f.get_argument(name)?;
+        v.node
+            .clone()
+            .into_const_with(|var| {
+                Ok::<_, std::convert::Infallible>(
+                    self.vars
+                        .get(&var)
+                        .cloned()
+                        .unwrap_or(async_graphql::Value::Null),
+                )
+            })
+            .ok()
+    }
+
+    /// An argument parsed by the schema's own input type; `None` when it would be an error.
+    fn arg<T: InputType>(&self, f: &Field, name: &str) -> Option<T> {
+        T::parse(self.arg_value(f, name)).ok()
+    }
+
+    fn arg_is_null(&self, f: &Field, name: &str) -> bool {
+        matches!(
+            self.arg_value(f, name),
+            None | Some(async_graphql::Value::Null)
+        )
+    }
+
+    /// CollectFields for one runtime type: response keys in query order with the fields merged
+    /// under each. `None` on directives (`@skip`/`@include` stay with the resolvers).
+    fn fields(&self, sets: &[&'d SelectionSet], ty: &str) -> Option<Fields<'d>> {
+        let mut out: Fields<'d> = Vec::new();
+        for set in sets {
+            self.walk(set, Some(ty), &mut out, 0)?;
+        }
+        // The resolvers' responses put keys in the order they first appear in the selection,
+        // fragments on other types included (`http::field_order`): the same order here.
+        let mut all: Fields<'d> = Vec::new();
+        for set in sets {
+            self.walk(set, None, &mut all, 0)?;
+        }
+        out.sort_by_key(|(k, _)| all.iter().position(|(a, _)| a == k));
+        Some(out)
+    }
+
+    /// Collects the fields of `set` that apply to `ty` (`None`: every fragment's).
+    fn walk(
+        &self,
+        set: &'d SelectionSet,
+        ty: Option<&str>,
+        out: &mut Fields<'d>,
+        depth: usize,
+    ) -> Option<()> {
+        if depth > 32 {
+            return None;
+        }
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    if !f.node.directives.is_empty() {
+                        return None;
+                    }
+                    let key = f.node.response_key().node.as_str();
+                    match out.iter_mut().find(|(k, _)| *k == key) {
+                        Some((_, fs)) => fs.push(f),
+                        None => out.push((key, vec![f])),
+                    }
+                }
+                Selection::InlineFragment(frag) => {
+                    if !frag.node.directives.is_empty() {
+                        return None;
+                    }
+                    if ty.is_none_or(|t| {
+                        applies(frag.node.type_condition.as_ref().map(|c| &c.node), t)
+                    }) {
+                        self.walk(&frag.node.selection_set.node, ty, out, depth + 1)?;
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    if !spread.node.directives.is_empty() {
+                        return None;
+                    }
+                    let frag = self.doc.fragments.get(&spread.node.fragment_name.node)?;
+                    if ty.is_none_or(|t| applies(Some(&frag.node.type_condition.node), t)) {
+                        self.walk(&frag.node.selection_set.node, ty, out, depth + 1)?;
+                    }
+                }
+            }
+        }
+        Some(())
+    }
+
+    fn root_field(
+        &mut self,
+        f: &'d Positioned<Field>,
+        sets: &[&'d SelectionSet],
+    ) -> Option<String> {
+        let f = &f.node;
+        let by_id = |ty: &'static str, kind: NodeKind, other: &'static str| (ty, kind, other);
+        let (ty, kind, other) = match f.name.node.as_str() {
+            "__typename" => return Some("'Query'".into()),
+            "articles" => return self.root_articles(f, sets),
+            "article" => by_id("Article", NodeKind::Article, "url"),
+            "person" => by_id("Person", NodeKind::Person, "name"),
+            "location" => by_id("Location", NodeKind::Location, "name"),
+            "organization" => by_id("Organization", NodeKind::Organization, ""),
+            _ => return None,
+        };
+        if !only_args(f, &["id", other]) || !self.arg_is_null(f, other) {
+            return None;
+        }
+        let id: ID = self.arg::<Option<ID>>(f, "id")??;
+        let n = NodeId::parse_as(&id, &[kind]).ok()?.id();
+        let row = self.alias();
+        let obj = self.object(ty, &row, sets, Some(n))?;
+        let p = self.param(sea_orm::Value::Int(Some(n)));
+        Some(format!(
+            "(SELECT {obj} FROM \"{}\" {row} WHERE {row}.\"id\" = {p})",
+            table(ty)?
+        ))
+    }
+
+    /// One object of `ty` from the row `row` (`known`: its id when it is one known row).
+    fn object(
+        &mut self,
+        ty: &str,
+        row: &str,
+        sets: &[&'d SelectionSet],
+        known: Option<i32>,
+    ) -> Option<String> {
+        let fields = self.fields(sets, ty)?;
+        if fields.is_empty() {
+            // An object none of whose fragments apply answers null, as with the resolvers.
+            return Some("NULL::json".into());
+        }
+        let mut parts = Vec::with_capacity(fields.len());
+        for (key, fs) in fields {
+            let f = &fs[0].node;
+            let sub = subsets(&fs);
+            let kind = classify(ty, f.name.node.as_str())?;
+            if !matches!(kind, Kind::Paged(..)) && !f.arguments.is_empty() {
+                return None;
+            }
+            let expr = match kind {
+                Kind::Typename => format!("'{ty}'"),
+                Kind::Id(k) => node_id(k, row),
+                Kind::Null => "NULL".into(),
+                Kind::Col(c, fmt) => {
+                    let e = col(row, c);
+                    match fmt {
+                        Fmt::Plain => e,
+                        Fmt::DateTime => rfc3339(&e),
+                        Fmt::Date => date(&e),
+                        Fmt::Float => float(&e),
+                    }
+                }
+                Kind::ToOne(target, fk) => self.single(target, &col(row, fk), &sub)?,
+                Kind::Speaker(person, org) => {
+                    let p = self.single("Person", &col(row, person), &sub)?;
+                    let o = self.single("Organization", &col(row, org), &sub)?;
+                    format!("COALESCE({p}, {o})")
+                }
+                Kind::Children => self.children(row, &sub)?,
+                Kind::Paged(r, target) => {
+                    let parent = Parent { row, known };
+                    self.nested(r, target, f, &parent, &sub)?
+                }
+            };
+            parts.push(pair(key, &expr));
+        }
+        json_object(&parts)
+    }
+
+    fn single(&mut self, ty: &str, fk: &str, sets: &[&'d SelectionSet]) -> Option<String> {
+        let row = self.alias();
+        let obj = self.object(ty, &row, sets, None)?;
+        Some(format!(
+            "(SELECT {obj} FROM \"{}\" {row} WHERE {row}.\"id\" = {fk})",
+            table(ty)?
+        ))
+    }
+
+    /// `Location.children`: the relation's ordered select, aggregated in its order.
+    fn children(&mut self, row: &str, sets: &[&'d SelectionSet]) -> Option<String> {
+        use crate::services::relations::ListRel;
+        let outer = col(row, "id");
+        let inner = self.statement(&rel::LocationChildren::select(Parents::Of(&outer)));
+        let a = self.alias();
+        let obj = self.object("Location", &a, sets, None)?;
+        Some(format!(
+            "(SELECT coalesce(json_agg({obj} ORDER BY {a}.\"__ord\"), '[]'::json) FROM \
+             (SELECT s.*, row_number() OVER () AS \"__ord\" FROM ({inner}) s) {a})"
+        ))
+    }
+
+    fn nested(
+        &mut self,
+        r: Rel,
+        target: &'static str,
+        f: &'d Field,
+        parent: &Parent<'_>,
+        sets: &[&'d SelectionSet],
+    ) -> Option<String> {
+        let statements_order = |cx: &Self| -> Option<bool> {
+            if !only_args(f, &["first", "after", "orderBy"]) {
+                return None;
+            }
+            let order: Option<StatementOrder> = cx.arg(f, "orderBy")?;
+            Some(order.map(|o| o.newest_first()).unwrap_or(true))
+        };
+        let plain = || only_args(f, &["first", "after"]).then_some(());
+        match r {
+            Rel::ArticlePeople => {
+                plain()?;
+                self.paged::<rel::ArticlePeople>((), target, f, parent, sets)
+            }
+            Rel::ArticleOrganizations => {
+                plain()?;
+                self.paged::<rel::ArticleOrganizations>((), target, f, parent, sets)
+            }
+            Rel::ArticleLocations => {
+                plain()?;
+                self.paged::<rel::ArticleLocations>((), target, f, parent, sets)
+            }
+            Rel::ArticleStatements => {
+                plain()?;
+                self.paged::<rel::ArticleStatements>((), target, f, parent, sets)
+            }
+            Rel::ArticleCasualties => {
+                plain()?;
+                self.paged::<rel::ArticleCasualties>((), target, f, parent, sets)
+            }
+            Rel::PersonStatements => {
+                let o = statements_order(self)?;
+                self.paged::<rel::PersonStatements>(o, target, f, parent, sets)
+            }
+            Rel::PersonArticles => {
+                plain()?;
+                self.paged::<rel::PersonArticles>((), target, f, parent, sets)
+            }
+            Rel::OrganizationStatements => {
+                let o = statements_order(self)?;
+                self.paged::<rel::OrganizationStatements>(o, target, f, parent, sets)
+            }
+            Rel::OrganizationArticles => {
+                plain()?;
+                self.paged::<rel::OrganizationArticles>((), target, f, parent, sets)
+            }
+            Rel::LocationArticles => {
+                plain()?;
+                self.paged::<rel::LocationArticles>((), target, f, parent, sets)
+            }
+            Rel::LocationStatements => {
+                plain()?;
+                self.paged::<rel::LocationStatements>((), target, f, parent, sets)
+            }
+            Rel::LocationCasualties => {
+                if !only_args(f, &["first", "after", "includeDescendants"]) {
+                    return None;
+                }
+                let include = self
+                    .arg::<Option<bool>>(f, "includeDescendants")?
+                    .unwrap_or(false);
+                self.paged::<rel::LocationCasualties>(include, target, f, parent, sets)
+            }
+        }
+    }
+
+    /// A nested connection: the relation's rows for the parent row, one page.
+    fn paged<R: PagedRel>(
+        &mut self,
+        opts: R::Opts,
+        target: &'static str,
+        f: &'d Field,
+        parent: &Parent<'_>,
+        sets: &[&'d SelectionSet],
+    ) -> Option<String> {
+        let first: Option<i32> = self.arg(f, "first")?;
+        let after: Option<String> = self.arg(f, "after")?;
+        let window = Window::forward(first, after).ok()?;
+        let keys = R::keys(opts);
+        let scope = parent.known.map(|p| R::scope(p, opts));
+        let outer = col(parent.row, "id");
+        let select = R::select(Parents::Of(&outer), opts);
+        let after = match (&window.cursor, &scope) {
+            (None, _) => None,
+            (Some(_), Some(scope)) => page::after_where(&keys, &window, scope).ok()?,
+            // A cursor names one parent: only a known parent can check it.
+            (Some(_), None) => return None,
+        };
+        let list = List {
+            select,
+            keys: &keys,
+            after,
+            limit: window.limit,
+            has_cursor: window.cursor.is_some(),
+            scope: scope.as_deref(),
+        };
+        self.connection(target, list, sets)
+    }
+
+    fn root_articles(&mut self, f: &'d Field, sets: &[&'d SelectionSet]) -> Option<String> {
+        if !only_args(
+            f,
+            &["first", "after", "last", "before", "filter", "orderBy"],
+        ) || !self.arg_is_null(f, "last")
+            || !self.arg_is_null(f, "before")
+            || !self.arg_is_null(f, "filter")
+        {
+            return None;
+        }
+        let first: Option<i32> = self.arg(f, "first")?;
+        let after: Option<String> = self.arg(f, "after")?;
+        let order = ArticleOrder::to_service(self.arg::<Option<ArticleOrder>>(f, "orderBy")?);
+        let window = Window::forward(first, after).ok()?;
+        let primary = match order.0 {
+            read::ArticleOrder::PublishedAt => article::Column::PublishedAt,
+            read::ArticleOrder::Title => article::Column::Title,
+        };
+        let keys: [SortKey<article::Entity>; 2] = [
+            SortKey::dir(primary, order.1),
+            SortKey::dir(article::Column::Id, order.1),
+        ];
+        let scope = read::articles_scope(&read::ArticleFilter::default(), order);
+        let after = page::after_where(&keys, &window, &scope).ok()?;
+        let list = List {
+            select: article::Entity::find().into_query(),
+            keys: &keys,
+            after,
+            limit: window.limit,
+            has_cursor: window.cursor.is_some(),
+            scope: Some(&scope),
+        };
+        self.connection("Article", list, sets)
+    }
+
+    /// `(SELECT json_build_object(...) FROM (page rows numbered) a)`: one page of a list, with
+    /// whichever of nodes, edges, pageInfo and totalCount the query selects.
+    fn connection<E: EntityTrait>(
+        &mut self,
+        target: &'static str,
+        list: List<'_, E>,
+        sets: &[&'d SelectionSet],
+    ) -> Option<String> {
+        let conn_ty = format!("{target}Connection");
+        let edge_ty = format!("{target}Edge");
+        let fields = self.fields(sets, &conn_ty)?;
+        let a = self.alias();
+        let n = list.limit;
+        let in_page = format!("{a}.\"__rn\" <= {n}");
+        let agg = |expr: &str| {
+            format!(
+                "coalesce(json_agg({expr} ORDER BY {a}.\"__rn\") FILTER (WHERE {in_page}), '[]'::json)"
+            )
+        };
+        let cursor = |scope: Option<&str>| -> Option<String> {
+            scope.map(|s| cursor_sql::<E>(list.keys, &a, s))
+        };
+        let mut parts = Vec::new();
+        for (key, fs) in &fields {
+            let f = &fs[0].node;
+            if !f.arguments.is_empty() {
+                return None;
+            }
+            let sub = subsets(fs);
+            let expr = match f.name.node.as_str() {
+                "__typename" => format!("'{conn_ty}'"),
+                "nodes" => {
+                    let obj = self.object(target, &a, &sub, None)?;
+                    agg(&obj)
+                }
+                "edges" => {
+                    let mut edge = Vec::new();
+                    for (ekey, efs) in self.fields(&sub, &edge_ty)? {
+                        let ef = &efs[0].node;
+                        let e = match ef.name.node.as_str() {
+                            "__typename" => format!("'{edge_ty}'"),
+                            "cursor" => cursor(list.scope)?,
+                            "node" => self.object(target, &a, &subsets(&efs), None)?,
+                            _ => return None,
+                        };
+                        edge.push(pair(ekey, &e));
+                    }
+                    agg(&json_object(&edge)?)
+                }
+                "totalCount" => {
+                    let mut all = list.select.clone();
+                    all.clear_order_by();
+                    let inner = self.statement(&all);
+                    format!("(SELECT count(*) FROM ({inner}) c)")
+                }
+                "pageInfo" => {
+                    let mut info = Vec::new();
+                    for (ikey, ifs) in self.fields(&sub, "PageInfo")? {
+                        let e = match ifs[0].node.name.node.as_str() {
+                            "__typename" => "'PageInfo'".to_string(),
+                            "hasNextPage" => format!("(count(*) > {n})"),
+                            "hasPreviousPage" => sql_bool(list.has_cursor).into(),
+                            "startCursor" => format!(
+                                "(array_agg({} ORDER BY {a}.\"__rn\") FILTER (WHERE {in_page}))[1]",
+                                cursor(list.scope)?
+                            ),
+                            "endCursor" => format!(
+                                "(array_agg({} ORDER BY {a}.\"__rn\" DESC) FILTER (WHERE {in_page}))[1]",
+                                cursor(list.scope)?
+                            ),
+                            _ => return None,
+                        };
+                        info.push(pair(ikey, &e));
+                    }
+                    json_object(&info)?
+                }
+                _ => return None,
+            };
+            parts.push(pair(key, &expr));
+        }
+        let obj = json_object(&parts)?;
+        let rows = self.page_rows(list)?;
+        Some(format!(
+            "(SELECT {obj} FROM (SELECT s.*, row_number() OVER () AS \"__rn\" FROM ({rows}) s) {a})"
+        ))
+    }
+
+    /// The page's rows in order, one more than asked (to learn whether more follow): the
+    /// range after the cursor, then (UNION ALL) the NULLs of a nullable first key.
+    fn page_rows<E: EntityTrait>(&mut self, list: List<'_, E>) -> Option<String> {
+        let ordered = |mut q: SelectStatement, cond: Option<Condition>| {
+            if let Some(c) = cond {
+                q.cond_where(c);
+            }
+            for (expr, order, nulls) in page::forward_order(list.keys) {
+                q.order_by_expr_with_nulls(expr, order, nulls);
+            }
+            q
+        };
+        // The page size is written into the statement, not bound: the planner then knows it
+        // (a generic plan for `LIMIT $n` guesses), and one text per size stays prepared.
+        let limit = list.limit + 1;
+        let (main, tail) = match list.after {
+            None => (None, None),
+            Some((m, t)) => (Some(m), t),
+        };
+        let Some(tail) = tail else {
+            let q = self.statement(&ordered(list.select, main));
+            return Some(format!("{q} LIMIT {limit}"));
+        };
+        // Both halves ordered and limited, then together: each is one index range.
+        let main = self.statement(&ordered(list.select.clone(), main));
+        let tail = self.statement(&ordered(list.select, Some(tail)));
+        let inner = format!(
+            "(SELECT * FROM ({main} LIMIT {limit}) m) UNION ALL (SELECT * FROM ({tail} LIMIT {limit}) t)"
+        );
+        let order: Vec<String> = list
+            .keys
+            .iter()
+            .map(|k| {
+                let dir = if k.desc { "DESC" } else { "ASC" };
+                format!("u.\"{}\" {dir} NULLS LAST", k.col.as_str())
+            })
+            .collect();
+        Some(format!(
+            "SELECT * FROM ({inner}) u ORDER BY {} LIMIT {limit}",
+            order.join(", ")
+        ))
+    }
+
+    /// async-graphql's complexity (1 a field, list fields times their page size) and depth
+    /// for the operation as written (fragments inline, every duplicate counted).
+    fn cost(&self, set: &SelectionSet, ty: &str, depth: usize, max: &mut usize) -> Option<usize> {
+        let mut total = 0usize;
+        for item in &set.items {
+            match &item.node {
+                Selection::Field(f) => {
+                    let f = &f.node;
+                    if f.name.node == "__typename" {
+                        // async-graphql's analysis does not count the meta field.
+                        continue;
+                    }
+                    let d = depth + 1;
+                    *max = (*max).max(d);
+                    let name = f.name.node.as_str();
+                    let child_ty = child_type(ty, name)?;
+                    let children = self.cost(&f.selection_set.node, &child_ty, d, max)?;
+                    let is_list = match (ty, name) {
+                        ("Query", "articles") => true,
+                        (t, n) => matches!(classify(t, n), Some(Kind::Paged(..))),
+                    };
+                    total = total.saturating_add(if is_list {
+                        let first: Option<i32> = self.arg(f, "first")?;
+                        crate::graphql::connection::cost(first, children)
+                    } else {
+                        children.saturating_add(1)
+                    });
+                }
+                Selection::InlineFragment(frag) => {
+                    let t = frag
+                        .node
+                        .type_condition
+                        .as_ref()
+                        .map(|c| concrete(c.node.on.node.as_str(), ty))
+                        .unwrap_or_else(|| ty.to_string());
+                    total = total.saturating_add(self.cost(
+                        &frag.node.selection_set.node,
+                        &t,
+                        depth,
+                        max,
+                    )?);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let frag = self.doc.fragments.get(&spread.node.fragment_name.node)?;
+                    let t = concrete(frag.node.type_condition.node.on.node.as_str(), ty);
+                    total = total.saturating_add(self.cost(
+                        &frag.node.selection_set.node,
+                        &t,
+                        depth,
+                        max,
+                    )?);
+                }
+            }
+        }
+        Some(total)
+    }
+}
+
+/// The type a field's selection set is on (for the cost walk).
+fn child_type(ty: &str, field: &str) -> Option<String> {
+    if field == "__typename" {
+        return Some(String::new());
+    }
+    if ty == "Query" {
+        return Some(
+            match field {
+                "articles" => "ArticleConnection",
+                "article" => "Article",
+                "person" => "Person",
+                "location" => "Location",
+                "organization" => "Organization",
+                _ => return None,
+            }
+            .into(),
+        );
+    }
+    if let Some(target) = ty.strip_suffix("Connection") {
+        return Some(match field {
+            "nodes" => target.to_string(),
+            "edges" => format!("{target}Edge"),
+            "pageInfo" => "PageInfo".into(),
+            _ => String::new(),
+        });
+    }
+    if let Some(target) = ty.strip_suffix("Edge") {
+        return Some(if field == "node" {
+            target.to_string()
+        } else {
+            String::new()
+        });
+    }
+    if ty == "PageInfo" || ty.is_empty() {
+        return Some(String::new());
+    }
+    Some(match classify(ty, field)? {
+        Kind::ToOne(t, _) => t.into(),
+        Kind::Speaker(..) => "Speaker".into(),
+        Kind::Children => "Location".into(),
+        Kind::Paged(_, t) => format!("{t}Connection"),
+        _ => String::new(),
+    })
+}
+
+/// The type a fragment's fields are looked up on: an abstract type's (`Node`, `Speaker`)
+/// fields are those of the object it is spread in.
+fn concrete(on: &str, ty: &str) -> String {
+    if matches!(on, "Node" | "Speaker") {
+        ty.to_string()
+    } else {
+        on.to_string()
+    }
+}
+
+/// Whether a fragment on `cond` applies to an object of type `ty`.
+fn applies(cond: Option<&TypeCondition>, ty: &str) -> bool {
+    match cond {
+        None => true,
+        Some(c) => {
+            let on = c.on.node.as_str();
+            on == ty
+                || (on == "Node" && table(ty).is_some())
+                || (on == "Speaker" && matches!(ty, "Person" | "Organization"))
+        }
+    }
+}
+
+/// One list to page through.
+struct List<'k, E: EntityTrait> {
+    select: SelectStatement,
+    keys: &'k [SortKey<E>],
+    after: Option<(Condition, Option<Condition>)>,
+    limit: u64,
+    has_cursor: bool,
+    /// The list's cursor scope, when known.
+    scope: Option<&'k str>,
+}
+
+/// A row's cursor as `domain::cursor` encodes it: base64url of
+/// `{"s":"<scope hash>","k":[<key values>]}`.
+fn cursor_sql<E: EntityTrait>(keys: &[SortKey<E>], row: &str, scope: &str) -> String {
+    let values: Vec<String> = keys
+        .iter()
+        .map(|k| {
+            let c = col(row, k.col.as_str());
+            let value = match k.col.def().get_column_type() {
+                ColumnType::Integer | ColumnType::BigInteger => {
+                    format!("'{{\"int\":' || {c} || '}}'")
+                }
+                ColumnType::TimestampWithTimeZone => {
+                    format!("'{{\"text\":\"' || {} || '\"}}'", rfc3339(&c))
+                }
+                ColumnType::Date => format!("'{{\"text\":\"' || {} || '\"}}'", date(&c)),
+                _ => format!("'{{\"text\":' || to_json({c}::text)::text || '}}'"),
+            };
+            format!("CASE WHEN {c} IS NULL THEN '\"null\"' ELSE {value} END")
+        })
+        .collect();
+    let wire = format!(
+        "'{{\"s\":\"{:016x}\",\"k\":[' || {} || ']}}'",
+        scope_hash(scope),
+        values.join(" || ',' || ")
+    );
+    base64url(&wire)
+}
+
+/// Shifts every `$n` placeholder of `sql` by `offset`.
+fn renumber(sql: &str, offset: usize) -> String {
+    if offset == 0 {
+        return sql.to_string();
+    }
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        out.push(c);
+        if c == '$' {
+            let mut n = String::new();
+            while let Some((_, d)) = chars.peek().copied().filter(|(_, d)| d.is_ascii_digit()) {
+                n.push(d);
+                chars.next();
+            }
+            if let Ok(k) = n.parse::<usize>() {
+                out.push_str(&(k + offset).to_string());
+            } else {
+                out.push_str(&n);
+            }
+        }
+    }
+    out
+}
+
+/// Postgres writes JSON with spaces (`{"a" : 1, "b" : 2}`); the resolvers' responses have
+/// none. Removes whitespace outside strings and counts the object members on the way (the
+/// response's `actualQueryCost`: one point a field).
+pub fn minify(json: &str) -> (String, u64) {
+    let mut out = String::with_capacity(json.len());
+    let mut members = 0u64;
+    let mut in_string = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match c {
+            ' ' | '\n' | '\t' | '\r' => {}
+            '"' => {
+                in_string = true;
+                out.push(c);
+            }
+            ':' => {
+                members += 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    (out, members)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renumber_shifts_placeholders_only() {
+        assert_eq!(
+            renumber("a = $1 AND b IN ($2, $10)", 3),
+            "a = $4 AND b IN ($5, $13)"
+        );
+        assert_eq!(renumber("x = $1", 0), "x = $1");
+    }
+
+    #[test]
+    fn minify_drops_whitespace_outside_strings_and_counts_members() {
+        let (s, n) =
+            minify("{\"a\" : [{\"b\" : \"x : y\"}, \n {\"b\" : \"\\\" :\"}], \"c\" : null}");
+        assert_eq!(
+            s,
+            "{\"a\":[{\"b\":\"x : y\"},{\"b\":\"\\\" :\"}],\"c\":null}"
+        );
+        assert_eq!(n, 4);
+    }
+
+    #[test]
+    fn unknown_fields_and_directives_are_not_compiled() {
+        let vars = Variables::default();
+        for q in [
+            "{ article(id: \"QXJ0aWNsZTox\") { id aliases } }",
+            "{ article(id: \"QXJ0aWNsZTox\") { id @skip(if: true) title } }",
+            "{ search(query: \"x\") { totalCount } }",
+            "{ article(url: \"https://x\") { id } }",
+            "mutation { __typename }",
+        ] {
+            let Ok(doc) = async_graphql::parser::parse_query(q) else {
+                panic!("{q}")
+            };
+            assert!(compile(&doc, None, &vars).is_none(), "{q}");
+        }
+        let Ok(doc) =
+            async_graphql::parser::parse_query("{ article(id: \"QXJ0aWNsZTox\") { id title } }")
+        else {
+            panic!("parses")
+        };
+        assert!(compile(&doc, None, &vars).is_some());
+    }
+}

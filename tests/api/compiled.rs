@@ -1,0 +1,320 @@
+//! The compiled read path (PostgreSQL): a query text the resolvers have answered once is
+//! answered next time by one SQL statement that builds the JSON in Postgres. Every query here
+//! runs both ways on the same database and the two answers must be the same bytes.
+use newsgraph::services::generate;
+use serde_json::{Value, json};
+
+use crate::helpers::*;
+
+/// (newsgraph-executor header, raw body).
+async fn run(app: &TestApp, query: &str, variables: &Value) -> (String, String) {
+    let res = app
+        .client
+        .post(format!("{}/graphql", app.address))
+        .json(&json!({ "query": query, "variables": variables }))
+        .send()
+        .await
+        .unwrap();
+    let executor = res
+        .headers()
+        .get("newsgraph-executor")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (executor, res.text().await.unwrap())
+}
+
+/// The app under test (compiled reads on) and a second server on the same database with them
+/// off: the resolvers' answer to compare with.
+struct Pair {
+    app: TestApp,
+    resolvers: TestApp,
+}
+
+/// Runs `query` on the resolvers and compiled (the app's first run of a new text validates it
+/// through the resolvers), and checks the answers are the same bytes. Returns the answer.
+async fn both_ways(p: &Pair, query: &str, variables: Value) -> Value {
+    let (off, resolved) = run(&p.resolvers, query, &variables).await;
+    assert_eq!(off, "resolvers");
+    let (mut executor, mut compiled) = run(&p.app, query, &variables).await;
+    if executor == "resolvers" {
+        (executor, compiled) = run(&p.app, query, &variables).await;
+    }
+    assert_eq!(executor, "compiled", "not compiled: {query}\n{resolved}");
+    if compiled != resolved {
+        let at = compiled
+            .bytes()
+            .zip(resolved.bytes())
+            .position(|(a, b)| a != b)
+            .unwrap_or(compiled.len().min(resolved.len()));
+        let from = at.saturating_sub(200);
+        panic!(
+            "{query} {variables}\ncompiled:  ...{}\nresolvers: ...{}",
+            &compiled[from..(at + 200).min(compiled.len())],
+            &resolved[from..(at + 200).min(resolved.len())]
+        );
+    }
+    let body: Value = serde_json::from_str(&compiled).unwrap();
+    assert!(body.get("errors").is_none(), "{body}");
+    body
+}
+
+/// A PostgreSQL app with the sample article, generated articles and one undated article.
+async fn graph() -> Option<Pair> {
+    if postgres_skipped() {
+        return None;
+    }
+    let app = spawn_app_with(Backend::Postgres, true).await;
+    let sizes = generate::Sizes::at_scale(0.005);
+    for a in 0..sizes.articles {
+        app.ingest(&generate::article(&sizes, a)).await;
+    }
+    let mut undated = generate::article(&sizes, 0);
+    undated.url = "https://news.example/undated".into();
+    undated.published_at = None;
+    app.ingest(&undated).await;
+    let resolvers = spawn_app_at(&app.database_url, |s| s.compiled_reads = false).await;
+    Some(Pair { app, resolvers })
+}
+
+impl Pair {
+    async fn teardown(self) {
+        self.resolvers.teardown().await;
+        self.app.teardown().await;
+    }
+}
+
+fn ids(body: &Value, path: &[&str]) -> Vec<String> {
+    let mut v = body;
+    for p in path {
+        v = &v[*p];
+    }
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+const Q1: &str = "query LatestArticles($first: Int!) { articles(first: $first, orderBy: { field: PUBLISHED_AT, direction: DESC }) { nodes { id title source url publishedAt people(first: 10) { nodes { id name role } } statements(first: 5) { nodes { id text saidAt speaker { ... on Person { id name } } } } locations(first: 10) { nodes { id name kind latitude longitude } } } } }";
+
+#[tokio::test]
+async fn the_benchmark_operations_compile_to_the_same_answers() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let front = both_ways(&p, Q1, json!({ "first": 20 })).await;
+    let articles = ids(&front, &["data", "articles", "nodes"]);
+    assert_eq!(articles.len(), 20);
+    let person = app
+        .data("{ people(first: 1) { nodes { id } } }", json!({}))
+        .await["people"]["nodes"][0]["id"]
+        .clone();
+    let q2 = "query PersonStatements($id: ID!, $first: Int!, $after: String) { person(id: $id) { id name role statements(first: $first, after: $after, orderBy: { field: SAID_AT, direction: DESC }) { totalCount pageInfo { hasNextPage endCursor } nodes { id text saidAt article { id title publishedAt } } } } }";
+    let page1 = both_ways(&p, q2, json!({ "id": person, "first": 2 })).await;
+    let info = &page1["data"]["person"]["statements"]["pageInfo"];
+    if info["hasNextPage"] == true {
+        // The cursor the compiled statement wrote is one the resolvers accept, and back.
+        let page2 = both_ways(
+            &p,
+            q2,
+            json!({ "id": person, "first": 2, "after": info["endCursor"] }),
+        )
+        .await;
+        let p1 = ids(&page1, &["data", "person", "statements", "nodes"]);
+        let p2 = ids(&page2, &["data", "person", "statements", "nodes"]);
+        assert!(p2.iter().all(|id| !p1.contains(id)));
+    }
+    let location = app
+        .data("{ locations(first: 1) { nodes { id } } }", json!({}))
+        .await["locations"]["nodes"][0]["id"]
+        .clone();
+    let q5 = "query LocationDetail($id: ID!) { location(id: $id) { id name kind latitude longitude parent { id name kind } children { id name kind } casualties(first: 10) { totalCount nodes { id countMin countMax category population reportedBy { ... on Organization { name } } asOf article { id title } } } articles(first: 10) { nodes { id title publishedAt } } } }";
+    both_ways(&p, q5, json!({ "id": location })).await;
+    let q6 = "query ArticleById($id: ID!) { article(id: $id) { id title source publishedAt } }";
+    for id in articles.iter().take(3) {
+        both_ways(&p, q6, json!({ "id": id })).await;
+    }
+    // A missing row is null both ways.
+    both_ways(&p, q6, json!({ "id": "QXJ0aWNsZTo5OTk5OTk" })).await;
+    p.teardown().await;
+}
+
+#[tokio::test]
+async fn keyset_pages_walk_the_whole_list_identically_both_ways() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let q = "query Page($first: Int!, $after: String, $dir: OrderDirection!, $field: ArticleOrderField!) { articles(first: $first, after: $after, orderBy: { field: $field, direction: $dir }) { totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor } edges { cursor node { id publishedAt title } } } }";
+    for (field, dir) in [
+        ("PUBLISHED_AT", "DESC"),
+        ("PUBLISHED_AT", "ASC"),
+        ("TITLE", "ASC"),
+    ] {
+        let mut after = Value::Null;
+        let mut seen = Vec::new();
+        loop {
+            let vars = json!({ "first": 7, "after": after, "dir": dir, "field": field });
+            let body = both_ways(&p, q, vars).await;
+            let conn = &body["data"]["articles"];
+            for e in conn["edges"].as_array().unwrap() {
+                seen.push(e["node"]["id"].as_str().unwrap().to_string());
+            }
+            if conn["pageInfo"]["hasNextPage"] != true {
+                break;
+            }
+            after = conn["pageInfo"]["endCursor"].clone();
+        }
+        let total =
+            app.data("{ articles { totalCount } }", json!({})).await["articles"]["totalCount"]
+                .as_u64()
+                .unwrap();
+        // Every article once, the undated one included (after the dated ones, or first).
+        assert_eq!(seen.len() as u64, total, "{field} {dir}");
+        let mut unique = seen.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len());
+    }
+    p.teardown().await;
+}
+
+#[tokio::test]
+async fn fragments_aliases_typenames_and_every_compiled_field_match() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let article = app
+        .data("{ articles(first: 1) { nodes { id } } }", json!({}))
+        .await["articles"]["nodes"][0]["id"]
+        .clone();
+    let q = r#"
+        fragment Place on Location { __typename id name kind latitude longitude wikidataId distanceKm
+          parent { name } children { id } }
+        fragment Who on Speaker { __typename ... on Person { id name role wikidataId affiliation { id name kind } }
+          ... on Organization { id name kind wikidataId country { ...Place } } }
+        query Everything($id: ID!) {
+          __typename
+          a: article(id: $id) {
+            __typename id url title summary body source publishedAt ingestedAt
+            ... on Node { id }
+            people(first: 3) { __typename totalCount pageInfo { __typename hasNextPage hasPreviousPage startCursor endCursor }
+              edges { __typename cursor node { id name statements(first: 2, orderBy: { field: SAID_AT, direction: ASC }) { nodes { id saidAt } } } } }
+            organizations { nodes { id name articles(first: 2) { nodes { id } } statements(first: 2) { totalCount nodes { kind } } } }
+            locations(first: 2) { nodes { ...Place casualties(first: 2, includeDescendants: true) { totalCount nodes { id } }
+              statements(first: 2) { nodes { id } } articles(first: 1) { nodes { title } } } }
+            statements { totalCount nodes { id text kind saidAt speaker { ...Who } article { id } place { ...Place } } }
+            casualties { nodes { id category population countMin countMax qualifier phrase periodStart asOf
+              location { name } reportedBy { ...Who } article { title } } }
+          }
+          b: article(id: $id) { title t2: title }
+        }"#;
+    let body = both_ways(&p, q, json!({ "id": article })).await;
+    assert_eq!(body["data"]["a"]["__typename"], "Article");
+    assert_eq!(body["data"]["b"]["t2"], body["data"]["b"]["title"]);
+    // The same field asked twice (directly and through a fragment) is merged.
+    let merged = "query($id: ID!) { article(id: $id) { id ... on Article { id title } people(first: 1) { nodes { id } } people(first: 1) { nodes { name } } } }";
+    both_ways(&p, merged, json!({ "id": article })).await;
+    // Every figure and statement of the sample article, by id and by the lists.
+    let sample = app
+        .data(
+            "{ articles(filter: { text: \"Witkoff\" }) { nodes { id } } }",
+            json!({}),
+        )
+        .await;
+    let sample = sample["articles"]["nodes"][0]["id"].clone();
+    assert!(sample.is_string(), "the sample article is loaded");
+    both_ways(&p, q, json!({ "id": sample })).await;
+    p.teardown().await;
+}
+
+#[tokio::test]
+async fn what_does_not_compile_is_answered_by_the_resolvers() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let article = app
+        .data("{ articles(first: 1) { nodes { id } } }", json!({}))
+        .await["articles"]["nodes"][0]["id"]
+        .clone();
+    for (q, vars) in [
+        // A field the compiler does not know.
+        (
+            "query($id: ID!) { article(id: $id) { id people { nodes { aliases } } } }",
+            json!({ "id": article }),
+        ),
+        // A directive.
+        (
+            "query($id: ID!, $t: Boolean!) { article(id: $id) { id title @include(if: $t) } }",
+            json!({ "id": article, "t": true }),
+        ),
+        // A filter.
+        (
+            "{ articles(filter: { text: \"war\" }) { nodes { id } } }",
+            json!({}),
+        ),
+        // Search and analysis.
+        ("{ search(query: \"talks\") { totalCount } }", json!({})),
+    ] {
+        for _ in 0..2 {
+            let (executor, body) = run(app, q, &vars).await;
+            assert_eq!(executor, "resolvers", "{q}");
+            assert!(!body.contains("\"errors\""), "{body}");
+        }
+    }
+    // A query text that failed is never trusted; bad input on a trusted text falls back and
+    // gets the resolvers' error.
+    let q = "query($first: Int) { articles(first: $first) { nodes { id } } }";
+    for _ in 0..2 {
+        let (executor, body) = run(app, q, &json!({ "first": -1 })).await;
+        assert_eq!(executor, "resolvers");
+        assert_eq!(
+            error_code(&serde_json::from_str(&body).unwrap()),
+            "BAD_USER_INPUT"
+        );
+    }
+    both_ways(&p, q, json!({ "first": 3 })).await;
+    let (executor, body) = run(app, q, &json!({ "first": 1000 })).await;
+    assert_eq!(executor, "resolvers");
+    assert_eq!(
+        error_code(&serde_json::from_str(&body).unwrap()),
+        "BAD_USER_INPUT"
+    );
+    let (executor, body) = run(app, q, &json!({ "first": "three" })).await;
+    assert_eq!(executor, "resolvers");
+    assert!(body.contains("\"errors\""), "{body}");
+    // A cursor from another list: the resolvers refuse it, as always.
+    let cursor = app
+        .data("{ articles(first: 1, orderBy: { field: TITLE, direction: ASC }) { pageInfo { endCursor } } }", json!({}))
+        .await["articles"]["pageInfo"]["endCursor"]
+        .clone();
+    let paged = "query($after: String) { articles(first: 2, after: $after) { nodes { id } } }";
+    both_ways(&p, paged, json!({ "after": null })).await;
+    let (executor, body) = run(app, paged, &json!({ "after": cursor })).await;
+    assert_eq!(executor, "resolvers");
+    assert!(body.contains("different list"), "{body}");
+    p.teardown().await;
+}
+
+#[tokio::test]
+async fn a_compiled_read_is_one_sql_statement_whatever_the_rows() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let vars = json!({ "first": 20 });
+    run(app, Q1, &vars).await;
+    let before = app.sql_statements();
+    let (executor, _) = run(app, Q1, &vars).await;
+    assert_eq!(executor, "compiled");
+    assert_eq!(app.sql_statements() - before, 1);
+    let metrics = app.metrics().await;
+    assert!(
+        metrics.contains("newsgraph_compiled_reads_total 1"),
+        "{metrics}"
+    );
+    p.teardown().await;
+}
+
+#[tokio::test]
+async fn sqlite_has_no_compiled_path() {
+    let app = spawn_app_with(Backend::Sqlite, true).await;
+    for _ in 0..2 {
+        let (executor, _) = run(&app, Q1, &json!({ "first": 5 })).await;
+        assert_eq!(executor, "resolvers");
+    }
+    app.teardown().await;
+}
