@@ -50,6 +50,8 @@ pub struct AppState {
     pub response_cache: crate::http::ResponseCache,
     /// The compiled read path (PostgreSQL only; None when off).
     pub compiled: Option<crate::graphql::compiled::CompiledReads>,
+    /// Parsed documents that passed the limits, by text.
+    pub documents: crate::http::DocumentCache,
 }
 
 pub struct Application {
@@ -170,6 +172,7 @@ impl Application {
             compiled: (settings.compiled_reads
                 && db.get_database_backend() == sea_orm::DbBackend::Postgres)
                 .then(crate::graphql::compiled::CompiledReads::default),
+            documents: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind)
             .with_context(|| format!("cannot listen on {}", settings.bind))?;

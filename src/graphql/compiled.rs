@@ -1040,36 +1040,40 @@ fn renumber(sql: &str, offset: usize) -> String {
 /// none. Removes whitespace outside strings and counts the object members on the way (the
 /// response's `actualQueryCost`: one point a field).
 pub fn minify(json: &str) -> (String, u64) {
-    let mut out = String::with_capacity(json.len());
+    let b = json.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
     let mut members = 0u64;
-    let mut in_string = false;
-    let mut escaped = false;
-    for c in json.chars() {
-        if in_string {
-            out.push(c);
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == '"' {
-                in_string = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                // A string, copied whole: up to the first quote not escaped.
+                let start = i;
+                i += 1;
+                while i < b.len() {
+                    match b[i..].iter().position(|&c| c == b'"' || c == b'\\') {
+                        Some(k) if b[i + k] == b'\\' => i += k + 2,
+                        Some(k) => {
+                            i += k + 1;
+                            break;
+                        }
+                        None => i = b.len(),
+                    }
+                }
+                out.extend_from_slice(&b[start..i.min(b.len())]);
+                continue;
             }
-            continue;
-        }
-        match c {
-            ' ' | '\n' | '\t' | '\r' => {}
-            '"' => {
-                in_string = true;
-                out.push(c);
-            }
-            ':' => {
+            b' ' | b'\n' | b'\t' | b'\r' => {}
+            b':' => {
                 members += 1;
-                out.push(c);
+                out.push(b':');
             }
-            _ => out.push(c),
+            c => out.push(c),
         }
+        i += 1;
     }
-    (out, members)
+    // Whole strings and ASCII bytes were copied: still UTF-8.
+    (String::from_utf8(out).unwrap_or_default(), members)
 }
 
 #[cfg(test)]
@@ -1094,6 +1098,10 @@ mod tests {
             "{\"a\":[{\"b\":\"x : y\"},{\"b\":\"\\\" :\"}],\"c\":null}"
         );
         assert_eq!(n, 4);
+        // A string ending in an escaped backslash, and text that is not ASCII.
+        let (s, n) = minify("{\"k\" : \"x\\\\\", \"m\" : \"é : ü\"}");
+        assert_eq!(s, "{\"k\":\"x\\\\\",\"m\":\"é : ü\"}");
+        assert_eq!(n, 2);
     }
 
     #[test]

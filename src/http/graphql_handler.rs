@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use futures_util::StreamExt;
 use serde::Deserialize;
+use std::sync::Arc;
 
 use super::field_order;
 use super::persisted::{self, Resolved};
@@ -404,6 +405,52 @@ pub(super) fn check_limits(
     Ok(Some(doc))
 }
 
+/// Parsed documents that passed the limits, by query text and operation name: frontends send
+/// the same few texts over and over, and parsing them is a tenth of a small read's CPU.
+#[derive(Default)]
+pub struct DocumentCache {
+    /// Query text → (operation name, document) for each operation name asked.
+    docs: std::sync::RwLock<std::collections::HashMap<Box<str>, ParsedOps>>,
+}
+
+/// The parsed document of one query text for each operation name asked.
+type ParsedOps = Vec<(Option<Box<str>>, Arc<ExecutableDocument>)>;
+
+/// Query texts remembered at most (the cache empties when full).
+const MAX_DOCUMENTS: usize = 1024;
+
+impl DocumentCache {
+    /// [`check_limits`], remembered for texts that pass.
+    pub fn checked(
+        &self,
+        limits: &crate::configuration::Limits,
+        query: &str,
+        operation_name: Option<&str>,
+    ) -> Result<Option<Arc<ExecutableDocument>>, (&'static str, String)> {
+        if let Ok(docs) = self.docs.read()
+            && let Some(found) = docs
+                .get(query)
+                .and_then(|v| v.iter().find(|(op, _)| op.as_deref() == operation_name))
+        {
+            return Ok(Some(found.1.clone()));
+        }
+        let Some(doc) = check_limits(limits, query, operation_name)? else {
+            return Ok(None);
+        };
+        let doc = Arc::new(doc);
+        if let Ok(mut docs) = self.docs.write() {
+            if docs.len() >= MAX_DOCUMENTS {
+                docs.clear();
+            }
+            let ops = docs.entry(query.into()).or_default();
+            if ops.len() < 16 {
+                ops.push((operation_name.map(Into::into), doc.clone()));
+            }
+        }
+        Ok(Some(doc))
+    }
+}
+
 /// The type of the operation that would run (None when the name matches none).
 fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
     match &doc.operations {
@@ -614,7 +661,10 @@ async fn run_operation(
             }
         }
     }
-    let doc = match check_limits(limits, &gql.query, gql.operation_name.as_deref()) {
+    let doc = match state
+        .documents
+        .checked(limits, &gql.query, gql.operation_name.as_deref())
+    {
         Ok(doc) => doc,
         Err((code, message)) => return refused(req, code, &message),
     };
@@ -698,7 +748,7 @@ async fn run_operation(
     let mut gql = gql.data(loaders(state.db.clone())).data(caller);
     // Parsed once here (for the limits and the field order); async-graphql reuses it.
     if let Some(doc) = &doc {
-        gql.set_parsed_query(doc.clone());
+        gql.set_parsed_query(ExecutableDocument::clone(doc));
     }
     let op_type = doc
         .as_ref()

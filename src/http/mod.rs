@@ -8,6 +8,7 @@ mod persisted;
 mod response_cache;
 mod ws;
 
+pub use graphql_handler::DocumentCache;
 pub use metrics::RequestMetrics;
 pub use persisted::PersistedQueries;
 pub use response_cache::ResponseCache;
