@@ -186,7 +186,13 @@ fn base64url(text_expr: &str) -> String {
 }
 
 fn node_id(kind: NodeKind, row: &str) -> String {
-    base64url(&format!("'{}:' || {}", kind.as_str(), col(row, "id")))
+    // "<Type>:<int>" is at most 23 bytes: shorter than the 57 after which `encode` breaks
+    // lines, so no newline to remove.
+    format!(
+        "rtrim(translate(encode(convert_to('{}:' || {}, 'UTF8'), 'base64'), '+/', '-_'), '=')",
+        kind.as_str(),
+        col(row, "id")
+    )
 }
 
 /// RFC 3339 in UTC as chrono's `to_rfc3339` writes it: fractional seconds only when not zero,
@@ -778,12 +784,13 @@ impl<'d> Cx<'d> {
                             "__typename" => "'PageInfo'".to_string(),
                             "hasNextPage" => format!("(count(*) > {n})"),
                             "hasPreviousPage" => sql_bool(list.has_cursor).into(),
+                            // Only the first and last rows' cursors are computed.
                             "startCursor" => format!(
-                                "(array_agg({} ORDER BY {a}.\"__rn\") FILTER (WHERE {in_page}))[1]",
+                                "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = 1))[1]",
                                 cursor(list.scope)?
                             ),
                             "endCursor" => format!(
-                                "(array_agg({} ORDER BY {a}.\"__rn\" DESC) FILTER (WHERE {in_page}))[1]",
+                                "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = LEAST({a}.\"__n\", {n})))[1]",
                                 cursor(list.scope)?
                             ),
                             _ => return None,
@@ -799,7 +806,8 @@ impl<'d> Cx<'d> {
         let obj = json_object(&parts)?;
         let rows = self.page_rows(list)?;
         Some(format!(
-            "(SELECT {obj} FROM (SELECT s.*, row_number() OVER () AS \"__rn\" FROM ({rows}) s) {a})"
+            "(SELECT {obj} FROM (SELECT s.*, row_number() OVER () AS \"__rn\", count(*) OVER () AS \"__n\" \
+             FROM ({rows}) s) {a})"
         ))
     }
 

@@ -318,3 +318,24 @@ async fn sqlite_has_no_compiled_path() {
     }
     app.teardown().await;
 }
+
+#[tokio::test]
+async fn postgres_connections_use_generic_plans() {
+    use sea_orm::ConnectionTrait;
+    if postgres_skipped() {
+        return;
+    }
+    let app = spawn_app_with(Backend::Postgres, false).await;
+    let row = app
+        .db()
+        .query_one_raw(sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SHOW plan_cache_mode",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let mode: String = row.try_get_by_index(0).unwrap();
+    assert_eq!(mode, "force_generic_plan");
+    app.teardown().await;
+}
