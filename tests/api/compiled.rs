@@ -8,19 +8,15 @@ use crate::helpers::*;
 
 /// (newsgraph-executor header, raw body).
 async fn run(app: &TestApp, query: &str, variables: &Value) -> (String, String) {
-    let res = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap();
-    let executor = res
-        .headers()
-        .get("newsgraph-executor")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    (executor, res.text().await.unwrap())
+    let (_, executor, body) = app.raw(query, variables, "newsgraph-executor").await;
+    (executor, body)
+}
+
+/// The id of the newest article.
+async fn first_article(app: &TestApp) -> Value {
+    app.data("{ articles(first: 1) { nodes { id } } }", json!({}))
+        .await["articles"]["nodes"][0]["id"]
+        .clone()
 }
 
 /// The app under test (compiled reads on) and a second server on the same database with them
@@ -180,10 +176,7 @@ async fn keyset_pages_walk_the_whole_list_identically_both_ways() {
 async fn fragments_aliases_typenames_and_every_compiled_field_match() {
     let Some(p) = graph().await else { return };
     let app = &p.app;
-    let article = app
-        .data("{ articles(first: 1) { nodes { id } } }", json!({}))
-        .await["articles"]["nodes"][0]["id"]
-        .clone();
+    let article = first_article(app).await;
     let q = r#"
         fragment Place on Location { __typename id name kind latitude longitude wikidataId distanceKm
           parent { name } children { id } }
@@ -228,10 +221,7 @@ async fn fragments_aliases_typenames_and_every_compiled_field_match() {
 async fn what_does_not_compile_is_answered_by_the_resolvers() {
     let Some(p) = graph().await else { return };
     let app = &p.app;
-    let article = app
-        .data("{ articles(first: 1) { nodes { id } } }", json!({}))
-        .await["articles"]["nodes"][0]["id"]
-        .clone();
+    let article = first_article(app).await;
     for (q, vars) in [
         // A field the compiler does not know.
         (

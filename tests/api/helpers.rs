@@ -202,6 +202,25 @@ impl TestApp {
         &self.state.db
     }
 
+    /// POSTs one operation and returns the answer's status, one response header (empty when
+    /// absent) and raw body: for tests that compare bytes.
+    pub async fn raw(&self, query: &str, variables: &Value, header: &str) -> (u16, String, String) {
+        let res = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&serde_json::json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let value = res
+            .headers()
+            .get(header)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, value, res.text().await.unwrap())
+    }
+
     /// POSTs one GraphQL operation and returns the JSON response (any status).
     pub async fn graphql(&self, query: &str, variables: Value) -> Value {
         self.graphql_with_key(None, query, variables).await

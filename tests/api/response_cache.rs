@@ -34,22 +34,10 @@ async fn until_listening(app: &TestApp) {
 
 /// (newsgraph-cache header, raw body).
 async fn read(app: &TestApp, query: &str, variables: Value) -> (String, String) {
-    let res = app
-        .client
-        .post(format!("{}/graphql", app.address))
-        .json(&json!({ "query": query, "variables": variables }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let cache = res
-        .headers()
-        .get("newsgraph-cache")
-        .expect("newsgraph-cache header")
-        .to_str()
-        .unwrap()
-        .to_string();
-    (cache, res.text().await.unwrap())
+    let (status, cache, body) = app.raw(query, &variables, "newsgraph-cache").await;
+    assert_eq!(status, 200);
+    assert!(!cache.is_empty(), "newsgraph-cache header");
+    (cache, body)
 }
 
 /// Reads until the answer contains `needle` (a change made elsewhere reaches a PostgreSQL
