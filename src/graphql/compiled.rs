@@ -142,7 +142,8 @@ pub fn compile(
     })
 }
 
-fn operation<'a>(
+/// The operation a request runs: the one named, or the document's only one.
+pub fn operation<'a>(
     doc: &'a ExecutableDocument,
     name: Option<&str>,
 ) -> Option<&'a OperationDefinition> {

@@ -453,17 +453,7 @@ impl DocumentCache {
 
 /// The type of the operation that would run (None when the name matches none).
 fn operation_type(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
-    match &doc.operations {
-        DocumentOperations::Single(op) => Some(op.node.ty),
-        DocumentOperations::Multiple(ops) => match name {
-            Some(name) => ops
-                .iter()
-                .find(|(n, _)| n.as_str() == name)
-                .map(|(_, op)| op.node.ty),
-            None if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
-            None => None,
-        },
-    }
+    compiled::operation(doc, name).map(|op| op.ty)
 }
 
 /// The query cost an executed request is charged, and whether it had errors, carried on
