@@ -129,7 +129,14 @@ impl Application {
             },
             after,
         );
-        let schema = graphql::build_schema(Some(db.clone()), Some(hub.clone()), &settings.limits);
+        // Roll-ups computed by the resolvers, which the compiled read path reuses.
+        let totals = Arc::new(crate::services::analysis::TotalsCache::default());
+        let schema = graphql::build_schema(
+            Some(db.clone()),
+            Some(hub.clone()),
+            &settings.limits,
+            totals.clone(),
+        );
         let rl = &settings.rate_limit;
         let rate_limiter = rl.enabled.then(|| {
             let budget = Budget {
@@ -171,7 +178,7 @@ impl Application {
             ),
             compiled: (settings.compiled_reads
                 && db.get_database_backend() == sea_orm::DbBackend::Postgres)
-                .then(crate::graphql::compiled::CompiledReads::default),
+                .then(|| crate::graphql::compiled::CompiledReads::new(totals)),
             documents: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind)

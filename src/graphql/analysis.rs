@@ -81,11 +81,37 @@ pub enum CasualtyGrouping {
     ReportedBy,
 }
 
+/// How many groups `casualtyTotals(first:)` keeps (all without it).
+pub fn totals_kept(first: Option<i32>) -> async_graphql::Result<usize> {
+    match first {
+        None => Ok(usize::MAX),
+        Some(n) if n >= 0 => Ok(n as usize),
+        Some(n) => Err(bad_input(format!("`first` must be 0 or more (got {n})"))),
+    }
+}
+
+/// `casualtyTotals(groupBy:)` as the roll-up's groupings, sorted, without repeats.
+pub fn groupings(group_by: Option<Vec<CasualtyGrouping>>) -> Vec<Grouping> {
+    let mut groups: Vec<Grouping> = group_by
+        .unwrap_or_default()
+        .into_iter()
+        .map(|g| match g {
+            CasualtyGrouping::Category => Grouping::Category,
+            CasualtyGrouping::Population => Grouping::Population,
+            CasualtyGrouping::Location => Grouping::Location,
+            CasualtyGrouping::ReportedBy => Grouping::ReportedBy,
+        })
+        .collect();
+    groups.sort();
+    groups.dedup();
+    groups
+}
+
 /// Casualty figures summed over one group. Ranges stay ranges.
 #[derive(Clone)]
 pub struct CasualtyTotal(analysis::Total);
 
-fn clamp(n: i64) -> i32 {
+pub fn clamp(n: i64) -> i32 {
     n.clamp(0, i64::from(i32::MAX)) as i32
 }
 
@@ -240,24 +266,9 @@ impl AnalysisQuery {
         group_by: Option<Vec<CasualtyGrouping>>,
         first: Option<i32>,
     ) -> async_graphql::Result<Vec<CasualtyTotal>> {
-        let keep = match first {
-            None => usize::MAX,
-            Some(n) if n >= 0 => n as usize,
-            Some(n) => return Err(bad_input(format!("`first` must be 0 or more (got {n})"))),
-        };
+        let keep = totals_kept(first)?;
         let filter = filter.unwrap_or_default().to_service()?;
-        let mut groups: Vec<Grouping> = group_by
-            .unwrap_or_default()
-            .into_iter()
-            .map(|g| match g {
-                CasualtyGrouping::Category => Grouping::Category,
-                CasualtyGrouping::Population => Grouping::Population,
-                CasualtyGrouping::Location => Grouping::Location,
-                CasualtyGrouping::ReportedBy => Grouping::ReportedBy,
-            })
-            .collect();
-        groups.sort();
-        groups.dedup();
+        let groups = groupings(group_by);
         let db = ctx.data::<sea_orm::DatabaseConnection>()?;
         let totals = match ctx.data_opt::<std::sync::Arc<analysis::TotalsCache>>() {
             Some(cache) => analysis::casualty_totals_cached(db, cache, &filter, &groups)

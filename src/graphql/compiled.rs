@@ -17,12 +17,13 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{ID, InputType, Name, Positioned, Variables};
 use sea_orm::sea_query::{Condition, PostgresQueryBuilder, SelectStatement};
-use sea_orm::{ColumnTrait, ColumnType, EntityTrait, IdenStatic, QueryTrait};
+use sea_orm::{ColumnTrait, ColumnType, EntityTrait, IdenStatic};
 
-use super::inputs::{ArticleOrder, StatementOrder};
+use super::analysis::{clamp, groupings, totals_kept};
+use super::inputs::{ArticleFilter, ArticleOrder, CasualtyFilter, StatementOrder};
 use crate::domain::cursor::scope_hash;
 use crate::domain::node_id::{NodeId, NodeKind};
-use crate::entities::article;
+use crate::services::analysis::TotalsCache;
 use crate::services::page::{self, SortKey, Window};
 use crate::services::read;
 use crate::services::relations::{self as rel, PagedRel, Parents};
@@ -37,15 +38,20 @@ pub struct Compiled {
     pub requested_cost: usize,
     /// `depth`, as async-graphql's depth analysis computes it.
     pub depth: usize,
+    /// The casualty roll-up version the statement's totals were computed at: the statement
+    /// also reads the current one, and a different one means they are stale.
+    pub totals_version: Option<i64>,
 }
 
 /// Query texts the resolvers have run without errors, at most this many remembered.
 const MAX_VALIDATED: usize = 4096;
 
-/// The compiled read path's state: which query texts are known valid, and its counters.
+/// The compiled read path's state: which query texts are known valid, the roll-ups the
+/// resolvers computed, and its counters.
 #[derive(Default)]
 pub struct CompiledReads {
     validated: std::sync::RwLock<std::collections::HashSet<Box<str>>>,
+    totals: std::sync::Arc<TotalsCache>,
     /// Requests answered by a compiled statement.
     pub runs: std::sync::atomic::AtomicU64,
     /// Compiled statements that failed (the resolvers answered instead).
@@ -53,6 +59,24 @@ pub struct CompiledReads {
 }
 
 impl CompiledReads {
+    /// Shares the roll-ups the schema's resolvers compute (`casualtyTotals`).
+    pub fn new(totals: std::sync::Arc<TotalsCache>) -> Self {
+        Self {
+            totals,
+            ..Self::default()
+        }
+    }
+
+    /// Compiles the operation to run (see [`compile`]).
+    pub fn compile(
+        &self,
+        doc: &ExecutableDocument,
+        operation_name: Option<&str>,
+        variables: &Variables,
+    ) -> Option<Compiled> {
+        compile(doc, operation_name, variables, &self.totals)
+    }
+
     /// Whether the resolvers have run this query text without errors (so it is valid).
     pub fn is_validated(&self, query: &str) -> bool {
         self.validated
@@ -72,12 +96,12 @@ impl CompiledReads {
     }
 
     /// Runs a compiled operation: the response's `data` as compact JSON, and its
-    /// `actualQueryCost` (one point a field).
+    /// `actualQueryCost` (one point a field); `None` when roll-ups it used are stale.
     pub async fn run(
         &self,
         db: &sea_orm::DatabaseConnection,
         compiled: Compiled,
-    ) -> Result<(String, u64), sea_orm::DbErr> {
+    ) -> Result<Option<(String, u64)>, sea_orm::DbErr> {
         use sea_orm::ConnectionTrait;
         tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
         let stmt = sea_orm::Statement::from_sql_and_values(
@@ -88,8 +112,13 @@ impl CompiledReads {
         let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
             sea_orm::DbErr::Custom("the compiled statement returned no row".into())
         })?;
+        if let Some(v) = compiled.totals_version
+            && row.try_get::<Option<i64>>("", "v")? != Some(v)
+        {
+            return Ok(None);
+        }
         let data: String = row.try_get("", "data")?;
-        Ok(minify(&data))
+        Ok(Some(minify(&data)))
     }
 }
 
@@ -101,6 +130,7 @@ pub fn compile(
     doc: &ExecutableDocument,
     operation_name: Option<&str>,
     variables: &Variables,
+    totals: &TotalsCache,
 ) -> Option<Compiled> {
     let op = operation(doc, operation_name)?;
     if op.ty != OperationType::Query || !op.directives.is_empty() {
@@ -123,6 +153,8 @@ pub fn compile(
         vars,
         params: Vec::new(),
         aliases: 0,
+        totals,
+        totals_version: None,
     };
     let root = &op.selection_set.node;
     let fields = cx.fields(&[root], "Query")?;
@@ -134,11 +166,18 @@ pub fn compile(
     let data = json_object(&parts)?;
     let mut depth = 0;
     let requested_cost = cx.cost(root, "Query", 0, &mut depth)?;
+    let version = match cx.totals_version {
+        Some(_) => {
+            ", (SELECT \"version\" FROM \"data_version\" WHERE \"name\" = 'casualty_totals') AS v"
+        }
+        None => "",
+    };
     Some(Compiled {
-        sql: format!("SELECT ({data})::text AS data"),
+        sql: format!("SELECT ({data})::text AS data{version}"),
         params: cx.params,
         requested_cost,
         depth,
+        totals_version: cx.totals_version,
     })
 }
 
@@ -329,6 +368,14 @@ fn classify(ty: &str, field: &str) -> Option<Kind> {
             Speaker("reported_by_person_id", "reported_by_organization_id")
         }
         ("Casualty", "article") => ToOne("Article", "article_id"),
+        // The rows of `json_to_recordset` that `casualtyTotals` compiles to.
+        ("CasualtyTotal", "category") => Col("c", Plain),
+        ("CasualtyTotal", "population") => Col("p", Plain),
+        ("CasualtyTotal", "location") => ToOne("Location", "l"),
+        ("CasualtyTotal", "reportedBy") => Speaker("rp", "ro"),
+        ("CasualtyTotal", "countMin") => Col("mn", Plain),
+        ("CasualtyTotal", "countMax") => Col("mx", Plain),
+        ("CasualtyTotal", "figures") => Col("f", Plain),
         _ => return None,
     })
 }
@@ -357,6 +404,9 @@ struct Cx<'d> {
     vars: HashMap<Name, async_graphql::Value>,
     params: Vec<sea_orm::Value>,
     aliases: usize,
+    totals: &'d TotalsCache,
+    /// The version of the roll-ups used (all of one version, or the query is not compiled).
+    totals_version: Option<i64>,
 }
 
 /// A connection's parent row and, when it is one known row, its id (cursors name their list
@@ -489,6 +539,7 @@ impl<'d> Cx<'d> {
         let (ty, kind, other) = match f.name.node.as_str() {
             "__typename" => return Some("'Query'".into()),
             "articles" => return self.root_articles(f, sets),
+            "casualtyTotals" => return self.casualty_totals(f, sets),
             "article" => by_id("Article", NodeKind::Article, "url"),
             "person" => by_id("Person", NodeKind::Person, "name"),
             "location" => by_id("Location", NodeKind::Location, "name"),
@@ -688,32 +739,84 @@ impl<'d> Cx<'d> {
         self.connection(target, list, sets)
     }
 
+    /// `casualtyTotals`: the roll-up the resolvers last computed for the same filter and
+    /// grouping (the statement checks it is still current), its groups as rows of a JSON
+    /// parameter, each group's place and reporter read by id.
+    fn casualty_totals(&mut self, f: &'d Field, sets: &[&'d SelectionSet]) -> Option<String> {
+        use sea_orm::ActiveEnum;
+        if !only_args(f, &["filter", "groupBy", "first"]) {
+            return None;
+        }
+        let keep = totals_kept(self.arg(f, "first")?).ok()?;
+        let filter = self
+            .arg::<Option<CasualtyFilter>>(f, "filter")?
+            .unwrap_or_default()
+            .to_service()
+            .ok()?;
+        let groups = groupings(self.arg(f, "groupBy")?);
+        let (version, totals) = self.totals.peek(&filter, &groups)?;
+        if self.totals_version.is_some_and(|v| v != version) {
+            return None;
+        }
+        self.totals_version = Some(version);
+        let rows: Vec<serde_json::Value> = totals
+            .iter()
+            .take(keep)
+            .enumerate()
+            .map(|(i, t)| {
+                let (rp, ro) = match t.reported_by {
+                    Some(read::Actor::Person(id)) => (Some(id), None),
+                    Some(read::Actor::Organization(id)) => (None, Some(id)),
+                    None => (None, None),
+                };
+                serde_json::json!({
+                    "o": i,
+                    "c": t.category.map(|c| c.to_value()),
+                    "p": t.population.map(|p| p.to_value()),
+                    "l": t.location_id,
+                    "rp": rp,
+                    "ro": ro,
+                    "mn": clamp(t.count_min),
+                    "mx": t.count_max.map(clamp),
+                    "f": clamp(t.figures),
+                })
+            })
+            .collect();
+        let p = self.param(sea_orm::Value::String(Some(
+            serde_json::Value::Array(rows).to_string(),
+        )));
+        let a = self.alias();
+        let obj = self.object("CasualtyTotal", &a, sets, None)?;
+        Some(format!(
+            "(SELECT coalesce(json_agg({obj} ORDER BY {a}.\"o\"), '[]'::json) FROM \
+             json_to_recordset({p}::json) AS {a}(\"o\" int, \"c\" text, \"p\" text, \"l\" int, \
+             \"rp\" int, \"ro\" int, \"mn\" int, \"mx\" int, \"f\" int))"
+        ))
+    }
+
     fn root_articles(&mut self, f: &'d Field, sets: &[&'d SelectionSet]) -> Option<String> {
         if !only_args(
             f,
             &["first", "after", "last", "before", "filter", "orderBy"],
         ) || !self.arg_is_null(f, "last")
             || !self.arg_is_null(f, "before")
-            || !self.arg_is_null(f, "filter")
         {
             return None;
         }
         let first: Option<i32> = self.arg(f, "first")?;
         let after: Option<String> = self.arg(f, "after")?;
         let order = ArticleOrder::to_service(self.arg::<Option<ArticleOrder>>(f, "orderBy")?);
+        let filter = self
+            .arg::<Option<ArticleFilter>>(f, "filter")?
+            .unwrap_or_default()
+            .to_service()
+            .ok()?;
         let window = Window::forward(first, after).ok()?;
-        let primary = match order.0 {
-            read::ArticleOrder::PublishedAt => article::Column::PublishedAt,
-            read::ArticleOrder::Title => article::Column::Title,
-        };
-        let keys: [SortKey<article::Entity>; 2] = [
-            SortKey::dir(primary, order.1),
-            SortKey::dir(article::Column::Id, order.1),
-        ];
-        let scope = read::articles_scope(&read::ArticleFilter::default(), order);
+        let keys = read::article_keys(order);
+        let scope = read::articles_scope(&filter, order);
         let after = page::after_where(&keys, &window, &scope).ok()?;
         let list = List {
-            select: article::Entity::find().into_query(),
+            select: read::articles_select(sea_orm::DbBackend::Postgres, &filter),
             keys: &keys,
             after,
             limit: window.limit,
@@ -922,6 +1025,7 @@ fn child_type(ty: &str, field: &str) -> Option<String> {
         return Some(
             match field {
                 "articles" => "ArticleConnection",
+                "casualtyTotals" => "CasualtyTotal",
                 "article" => "Article",
                 "person" => "Person",
                 "location" => "Location",
@@ -1116,23 +1220,26 @@ mod tests {
     #[test]
     fn unknown_fields_and_directives_are_not_compiled() {
         let vars = Variables::default();
+        let totals = TotalsCache::default();
         for q in [
             "{ article(id: \"QXJ0aWNsZTox\") { id aliases } }",
             "{ article(id: \"QXJ0aWNsZTox\") { id @skip(if: true) title } }",
             "{ search(query: \"x\") { totalCount } }",
             "{ article(url: \"https://x\") { id } }",
+            // A roll-up the resolvers have not computed yet.
+            "{ casualtyTotals { figures } }",
             "mutation { __typename }",
         ] {
             let Ok(doc) = async_graphql::parser::parse_query(q) else {
                 panic!("{q}")
             };
-            assert!(compile(&doc, None, &vars).is_none(), "{q}");
+            assert!(compile(&doc, None, &vars, &totals).is_none(), "{q}");
         }
         let Ok(doc) =
             async_graphql::parser::parse_query("{ article(id: \"QXJ0aWNsZTox\") { id title } }")
         else {
             panic!("parses")
         };
-        assert!(compile(&doc, None, &vars).is_some());
+        assert!(compile(&doc, None, &vars, &totals).is_some());
     }
 }

@@ -35,10 +35,11 @@ pub fn build_schema(
     db: Option<DatabaseConnection>,
     hub: Option<Arc<LiveHub>>,
     limits: &Limits,
+    totals: Arc<crate::services::analysis::TotalsCache>,
 ) -> AppSchema {
     let mut builder = Schema::build(Query::default(), Mutation::default(), Subscription)
         .data(Arc::new(IngestLock::default()))
-        .data(Arc::new(crate::services::analysis::TotalsCache::default()))
+        .data(totals)
         .limit_complexity(limits.max_complexity)
         .limit_recursive_depth(64)
         .limit_directives(limits.max_directives)
@@ -60,5 +61,5 @@ pub fn build_schema(
 
 /// The schema in SDL, as published in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(None, None, &Limits::default()).sdl()
+    build_schema(None, None, &Limits::default(), Default::default()).sdl()
 }

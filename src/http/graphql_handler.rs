@@ -678,13 +678,12 @@ async fn run_operation(
     {
         if !reads.is_validated(&gql.query) {
             validate_after = Some(gql.query.clone());
-        } else if let Some(c) =
-            compiled::compile(doc, gql.operation_name.as_deref(), &gql.variables)
+        } else if let Some(c) = reads.compile(doc, gql.operation_name.as_deref(), &gql.variables)
             && c.requested_cost <= limits.max_complexity
         {
             let (requested, depth) = (c.requested_cost, c.depth);
             match tokio::time::timeout(limits.request_timeout, reads.run(&state.db, c)).await {
-                Ok(Ok((data, members))) => {
+                Ok(Ok(Some((data, members)))) => {
                     reads
                         .runs
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -723,6 +722,8 @@ async fn run_operation(
                         },
                     );
                 }
+                // Roll-ups changed since the resolvers computed them: they recompute.
+                Ok(Ok(None)) => {}
                 Ok(Err(e)) => {
                     reads
                         .failures

@@ -168,7 +168,20 @@ pub async fn casualty_totals<C: ConnectionTrait>(
 pub struct TotalsCache(std::sync::Mutex<HashMap<String, Versioned>>);
 
 /// A roll-up and the data version it was computed at.
-type Versioned = (i64, std::sync::Arc<Vec<Total>>);
+pub type Versioned = (i64, std::sync::Arc<Vec<Total>>);
+
+impl TotalsCache {
+    fn key(filter: &CasualtyFilter, group_by: &[Grouping]) -> String {
+        format!("{filter:?}|{group_by:?}")
+    }
+
+    /// The roll-up last computed for this filter and grouping, whatever its version (the
+    /// compiled read path uses it only if the version is still current when it runs).
+    pub fn peek(&self, filter: &CasualtyFilter, group_by: &[Grouping]) -> Option<Versioned> {
+        let key = Self::key(filter, group_by);
+        self.0.lock().ok().and_then(|m| m.get(&key).cloned())
+    }
+}
 
 /// Roll-ups kept at most; beyond, the cache starts over.
 const TOTALS_CACHED: usize = 1_000;
@@ -193,7 +206,7 @@ pub async fn casualty_totals_cached<C: ConnectionTrait>(
     filter: &CasualtyFilter,
     group_by: &[Grouping],
 ) -> ServiceResult<std::sync::Arc<Vec<Total>>> {
-    let key = format!("{filter:?}|{group_by:?}");
+    let key = TotalsCache::key(filter, group_by);
     // Read the version first: the roll-up computed after it is at least that fresh.
     let version = totals_version(db).await?;
     if let Some((v, totals)) = cache.0.lock().ok().and_then(|m| m.get(&key).cloned())

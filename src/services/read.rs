@@ -6,8 +6,8 @@ use sea_orm::sea_query::{
     Alias, Condition, Expr, ExprTrait, LikeExpr, Query, SelectStatement, SimpleExpr,
 };
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, ModelTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait,
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, ModelTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 
 use super::error::{ServiceError, ServiceResult};
@@ -124,13 +124,8 @@ pub fn articles_scope(filter: &ArticleFilter, order: (ArticleOrder, bool)) -> St
     format!("articles|{order:?}|{filter:?}")
 }
 
-pub async fn articles<C: ConnectionTrait>(
-    db: &C,
-    filter: &ArticleFilter,
-    order: (ArticleOrder, bool),
-    window: &Window,
-    want_total: bool,
-) -> ServiceResult<Listed<article::Model>> {
+/// The articles a filter keeps, unordered (the list and the compiled read path page it).
+pub fn articles_select(backend: DatabaseBackend, filter: &ArticleFilter) -> SelectStatement {
     let mut q = article::Entity::find();
     if let Some(t) = filter.published_after {
         q = q.filter(article::Column::PublishedAt.gte(t));
@@ -154,22 +149,38 @@ pub async fn articles<C: ConnectionTrait>(
     }
     if let Some(text) = filter.text.as_deref().filter(|t| !t.trim().is_empty()) {
         // Full-text, same syntax as `search`; a query without terms matches nothing.
-        q = match search::article_match(db.get_database_backend(), text) {
+        q = match search::article_match(backend, text) {
             Some((sql, value)) => q.filter(Expr::cust_with_values(sql, [value])),
             None => q.filter(Expr::val(1).eq(0)),
         };
     }
+    q.into_query()
+}
+
+/// The article list's sort keys: the ordering's column, then the id, both one direction.
+pub fn article_keys(order: (ArticleOrder, bool)) -> [SortKey<article::Entity>; 2] {
     let (field, desc) = order;
     let primary = match field {
         ArticleOrder::PublishedAt => article::Column::PublishedAt,
         ArticleOrder::Title => article::Column::Title,
     };
-    let keys: [SortKey<article::Entity>; 2] = [
+    [
         SortKey::dir(primary, desc),
         SortKey::dir(article::Column::Id, desc),
-    ];
+    ]
+}
+
+pub async fn articles<C: ConnectionTrait>(
+    db: &C,
+    filter: &ArticleFilter,
+    order: (ArticleOrder, bool),
+    window: &Window,
+    want_total: bool,
+) -> ServiceResult<Listed<article::Model>> {
+    let q = articles_select(db.get_database_backend(), filter);
+    let keys = article_keys(order);
     let scope = articles_scope(filter, order);
-    list(db, q.into_query(), &keys, window, &scope, want_total).await
+    list(db, q, &keys, window, &scope, want_total).await
 }
 
 pub async fn article_by_url<C: ConnectionTrait>(
