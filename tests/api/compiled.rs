@@ -68,6 +68,18 @@ async fn graph() -> Option<Pair> {
     undated.url = "https://news.example/undated".into();
     undated.published_at = None;
     app.ingest(&undated).await;
+    // Timestamps with milli- and microseconds, and a title with a control character (the
+    // compiled path marks keys with one): written the resolvers' way.
+    for (n, nanos, title) in [
+        (1, 500_000_000, "Odd \u{1}title: \"quoted\""),
+        (2, 123_400_000, "\u{1}Aid"),
+    ] {
+        let mut odd = generate::article(&sizes, n);
+        odd.url = format!("https://news.example/odd-{n}");
+        odd.title = title.into();
+        odd.published_at = chrono::DateTime::from_timestamp(1_714_557_600 + n as i64, nanos);
+        app.ingest(&odd).await;
+    }
     let resolvers = spawn_app_at(&app.database_url, |s| s.compiled_reads = false).await;
     Some(Pair { app, resolvers })
 }
