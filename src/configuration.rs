@@ -459,6 +459,31 @@ impl Settings {
         self.database_url.starts_with("sqlite:")
     }
 
+    /// Settings of every PostgreSQL session, the pool's and the compiled read path's.
+    fn pg_session(&self) -> [(&'static str, String); 2] {
+        [
+            // A runaway query is cancelled by PostgreSQL itself, not only abandoned here.
+            (
+                "statement_timeout",
+                self.limits.request_timeout.as_millis().to_string(),
+            ),
+            // Every statement is prepared once per connection and run with parameters; left to
+            // itself PostgreSQL kept re-planning them (planning a compiled read takes longer
+            // than running it). Page sizes are written into the SQL, so a generic plan knows
+            // them: +15-27% on every benchmark operation (README, "Performance").
+            ("plan_cache_mode", "force_generic_plan".into()),
+        ]
+    }
+
+    /// Options for connections opened outside the pool (`services::direct`); None on SQLite.
+    pub fn direct_pg_options(&self) -> Option<sea_orm::sqlx::postgres::PgConnectOptions> {
+        if self.is_sqlite() {
+            return None;
+        }
+        let opts: sea_orm::sqlx::postgres::PgConnectOptions = self.database_url.parse().ok()?;
+        Some(opts.options(self.pg_session()))
+    }
+
     pub fn connect_options(&self) -> ConnectOptions {
         let mut opts = ConnectOptions::new(self.database_url.clone());
         opts.max_connections(self.db_max_connections)
@@ -472,13 +497,8 @@ impl Settings {
             .test_before_acquire_if_idle_for(Duration::from_secs(1))
             .sqlx_logging(false);
         if !self.is_sqlite() {
-            // A runaway query is cancelled by PostgreSQL itself, not only abandoned here.
-            opts.statement_timeout(self.limits.request_timeout);
-            // Every statement is prepared once per connection and run with parameters; left to
-            // itself PostgreSQL kept re-planning them (planning a compiled read takes longer
-            // than running it). Page sizes are written into the SQL, so a generic plan knows
-            // them: +15-27% on every benchmark operation (README, "Performance").
-            opts.map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_generic_plan")]));
+            let session = self.pg_session();
+            opts.map_sqlx_postgres_opts(move |o| o.options(session.clone()));
         }
         // WAL lets readers run while a writer commits; foreign keys are on (sqlx's default,
         // stated here because the schema depends on it).

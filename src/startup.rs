@@ -161,7 +161,7 @@ impl Application {
             limits: settings.limits.clone(),
             persisted: crate::http::PersistedQueries::default(),
             schema,
-            sql_statements: counter,
+            sql_statements: counter.clone(),
             live: hub.clone(),
             live_settings: settings.live.clone(),
             ws_clients: Default::default(),
@@ -178,7 +178,16 @@ impl Application {
             ),
             compiled: (settings.compiled_reads
                 && db.get_database_backend() == sea_orm::DbBackend::Postgres)
-                .then(|| crate::graphql::compiled::CompiledReads::new(totals)),
+                .then(|| {
+                    let direct = settings.direct_pg_options().map(|o| {
+                        crate::services::direct::DirectConnections::new(
+                            o,
+                            settings.db_max_connections as usize,
+                            counter.clone(),
+                        )
+                    });
+                    crate::graphql::compiled::CompiledReads::new(totals, direct)
+                }),
             documents: Default::default(),
         });
         let listener = TcpListener::bind(&settings.bind)

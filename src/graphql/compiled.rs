@@ -24,6 +24,7 @@ use super::inputs::{ArticleFilter, ArticleOrder, CasualtyFilter, StatementOrder}
 use crate::domain::cursor::scope_hash;
 use crate::domain::node_id::{NodeId, NodeKind};
 use crate::services::analysis::TotalsCache;
+use crate::services::direct::DirectConnections;
 use crate::services::page::{self, SortKey, Window};
 use crate::services::read;
 use crate::services::relations::{self as rel, PagedRel, Parents};
@@ -52,6 +53,8 @@ const MAX_VALIDATED: usize = 4096;
 pub struct CompiledReads {
     validated: std::sync::RwLock<std::collections::HashSet<Box<str>>>,
     totals: std::sync::Arc<TotalsCache>,
+    /// Connections of its own (no ping after each statement); None: the main pool.
+    direct: Option<DirectConnections>,
     /// Requests answered by a compiled statement.
     pub runs: std::sync::atomic::AtomicU64,
     /// Compiled statements that failed (the resolvers answered instead).
@@ -59,10 +62,12 @@ pub struct CompiledReads {
 }
 
 impl CompiledReads {
-    /// Shares the roll-ups the schema's resolvers compute (`casualtyTotals`).
-    pub fn new(totals: std::sync::Arc<TotalsCache>) -> Self {
+    /// Shares the roll-ups the schema's resolvers compute (`casualtyTotals`); runs its
+    /// statements on `direct` when given, else on the main pool.
+    pub fn new(totals: std::sync::Arc<TotalsCache>, direct: Option<DirectConnections>) -> Self {
         Self {
             totals,
+            direct,
             ..Self::default()
         }
     }
@@ -103,7 +108,23 @@ impl CompiledReads {
         compiled: Compiled,
     ) -> Result<Option<(String, u64)>, sea_orm::DbErr> {
         use sea_orm::ConnectionTrait;
+        use sea_orm::sqlx::Row;
         tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
+        let fresh = |v: Option<i64>| compiled.totals_version.is_none_or(|t| v == Some(t));
+        if let Some(direct) = &self.direct {
+            let row = direct
+                .fetch_one(&compiled.sql, &compiled.params)
+                .await
+                .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+            if let Some(row) = row {
+                let err = |e: sea_orm::sqlx::Error| sea_orm::DbErr::Custom(e.to_string());
+                if compiled.totals_version.is_some() && !fresh(row.try_get("v").map_err(err)?) {
+                    return Ok(None);
+                }
+                let data: String = row.try_get("data").map_err(err)?;
+                return Ok(Some(minify(&data)));
+            }
+        }
         let stmt = sea_orm::Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
             compiled.sql,
@@ -112,9 +133,7 @@ impl CompiledReads {
         let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
             sea_orm::DbErr::Custom("the compiled statement returned no row".into())
         })?;
-        if let Some(v) = compiled.totals_version
-            && row.try_get::<Option<i64>>("", "v")? != Some(v)
-        {
+        if compiled.totals_version.is_some() && !fresh(row.try_get::<Option<i64>>("", "v")?) {
             return Ok(None);
         }
         let data: String = row.try_get("", "data")?;

@@ -1,6 +1,7 @@
 //! The use cases: reading lists and relations, ingesting articles. The only layer that builds
 //! queries and transactions; it knows nothing of GraphQL or HTTP.
 pub mod analysis;
+pub mod direct;
 pub mod error;
 pub mod events;
 pub mod export;

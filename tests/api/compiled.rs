@@ -419,6 +419,44 @@ async fn a_compiled_read_is_one_sql_statement_whatever_the_rows() {
 }
 
 #[tokio::test]
+async fn compiled_reads_recover_when_their_connections_are_killed() {
+    use sea_orm::ConnectionTrait;
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let q = "query($id: ID!) { article(id: $id) { id title } }";
+    let vars = json!({ "id": first_article(app).await });
+    let expected = both_ways(&p, q, vars.clone()).await;
+    // Every other connection to the database goes: the compiled path's own and the pool's.
+    let admin = sea_orm::Database::connect(app.database_url.as_str())
+        .await
+        .unwrap();
+    admin
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .unwrap();
+    admin.close().await.unwrap();
+    // Idle connections are checked before use after a second; then every answer is right
+    // and the compiled path runs again on new connections.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let mut executors = Vec::new();
+    for _ in 0..3 {
+        let (executor, body) = run(app, q, &vars).await;
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body, expected);
+        executors.push(executor);
+    }
+    assert_eq!(
+        executors.last().map(String::as_str),
+        Some("compiled"),
+        "{executors:?}"
+    );
+    p.teardown().await;
+}
+
+#[tokio::test]
 async fn sqlite_has_no_compiled_path() {
     let app = spawn_app_with(Backend::Sqlite, true).await;
     for _ in 0..2 {
