@@ -480,8 +480,10 @@ impl Settings {
         if self.is_sqlite() {
             return None;
         }
+        use sea_orm::sqlx::ConnectOptions as _;
         let opts: sea_orm::sqlx::postgres::PgConnectOptions = self.database_url.parse().ok()?;
-        Some(opts.options(self.pg_session()))
+        // As the pool's (`sqlx_logging(false)`): statements are not logged by sqlx.
+        Some(opts.options(self.pg_session()).disable_statement_logging())
     }
 
     pub fn connect_options(&self) -> ConnectOptions {
@@ -490,11 +492,6 @@ impl Settings {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(5))
             .acquire_timeout(self.db_acquire_timeout)
-            // A pooled connection is pinged only after a second idle, when the database may
-            // have restarted or a proxy dropped it: pinging on every checkout, sqlx's default,
-            // was one more round trip per statement (a third of PostgreSQL's work on a read by
-            // id). A busy connection that breaks fails its statement and is closed on release.
-            .test_before_acquire_if_idle_for(Duration::from_secs(1))
             .sqlx_logging(false);
         if !self.is_sqlite() {
             let session = self.pg_session();

@@ -3,13 +3,11 @@
 //! sqlx's pool pings every connection given back to it (a `Sync` and its `ReadyForQuery`, one
 //! more round trip after each statement, unconditionally in sqlx 0.9): for a read that is one
 //! statement, that is half the messages PostgreSQL handles. These connections are taken and
-//! given back without it. A connection is only given back after its statement succeeded; one
-//! whose statement failed or was abandoned (a timeout drops the future) is closed, and one
-//! idle for a second is pinged before use, as the main pool does.
-use std::collections::HashMap;
+//! given back without it. A connection is only given back after its statement succeeded (one
+//! whose statement failed is closed), and one idle for a second is pinged before use, as the
+//! main pool does.
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::thread::ThreadId;
 use std::time::{Duration, Instant};
 
 use sea_orm::sqlx::postgres::{PgArguments, PgConnectOptions, PgConnection, PgRow, Postgres};
@@ -20,51 +18,38 @@ use sea_orm::sqlx::{self, Connection};
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
 
 pub struct DirectConnections {
+    inner: Arc<Inner>,
+    /// The runtime the connections live on: the server's main (multi-thread) one. A socket
+    /// belongs to the event loop of the runtime that opened it; actix's workers each run their
+    /// own single-threaded one, and connections kept per worker stalled some requests for
+    /// seconds under load. Each statement runs as a task there.
+    runtime: tokio::runtime::Handle,
+}
+
+struct Inner {
     options: PgConnectOptions,
-    /// Each thread's own connections. A connection's socket belongs to the event loop of the
-    /// thread that opened it (each actix worker runs its own); used from another thread, its
-    /// wake-ups wait on that one. So a thread only ever uses connections it opened.
-    threads: Mutex<HashMap<ThreadId, Arc<ThreadSet>>>,
-    /// Connections a thread may have open.
-    per_thread: usize,
+    idle: Mutex<Vec<(PgConnection, Instant)>>,
+    permits: tokio::sync::Semaphore,
     /// The server's SQL statement counter (`/metrics`), shared with the main pool.
     statements: Arc<AtomicU64>,
 }
 
-/// One thread's connections: the idle ones and a permit for each that may be in use.
-struct ThreadSet {
-    idle: Mutex<Vec<(PgConnection, Instant)>>,
-    permits: tokio::sync::Semaphore,
-}
-
 impl DirectConnections {
-    /// At most `max` connections in all, split over the worker threads (at least 2 each),
-    /// opened when first needed.
+    /// At most `max` connections, opened when first needed, on the current runtime.
     pub fn new(options: PgConnectOptions, max: usize, statements: Arc<AtomicU64>) -> Self {
-        let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
         Self {
-            options,
-            threads: Mutex::new(HashMap::new()),
-            per_thread: max.div_ceil(threads).max(2),
-            statements,
+            inner: Arc::new(Inner {
+                options,
+                idle: Mutex::new(Vec::new()),
+                permits: tokio::sync::Semaphore::new(max.max(1)),
+                statements,
+            }),
+            runtime: tokio::runtime::Handle::current(),
         }
     }
 
-    fn set(&self) -> Option<Arc<ThreadSet>> {
-        let mut threads = self.threads.lock().ok()?;
-        let set = threads
-            .entry(std::thread::current().id())
-            .or_insert_with(|| {
-                Arc::new(ThreadSet {
-                    idle: Mutex::new(Vec::new()),
-                    permits: tokio::sync::Semaphore::new(self.per_thread),
-                })
-            });
-        Some(set.clone())
-    }
-
-    /// Runs one statement and returns its first row. `Ok(None)` also when a parameter is of a
-    /// type this path does not bind (the caller then uses the main pool).
+    /// Runs one statement and returns its first row. `Ok(None)` when a parameter is of a type
+    /// this path does not bind (the caller then uses the main pool).
     pub async fn fetch_one(
         &self,
         sql: &str,
@@ -77,28 +62,40 @@ impl DirectConnections {
                 None => return Ok(None),
             }
         }
-        let Some(set) = self.set() else {
-            return Ok(None);
-        };
-        let _permit = set
+        let inner = self.inner.clone();
+        // Runs to the end even if the request is abandoned, so the connection goes back.
+        self.runtime
+            .spawn(async move { inner.fetch_one(query).await })
+            .await
+            .map_err(|e| sqlx::Error::Protocol(format!("compiled read task: {e}")))?
+            .map(Some)
+    }
+}
+
+impl Inner {
+    async fn fetch_one(
+        &self,
+        query: Query<'static, Postgres, PgArguments>,
+    ) -> Result<PgRow, sqlx::Error> {
+        let _permit = self
             .permits
             .acquire()
             .await
             .map_err(|_| sqlx::Error::PoolClosed)?;
-        let mut conn = self.take(&set).await?;
+        let mut conn = self.take().await?;
         self.statements.fetch_add(1, Ordering::Relaxed);
-        // On an error (or if this future is dropped) the connection is closed, never reused.
+        // On an error the connection is closed (dropped), never reused.
         let row = query.fetch_one(&mut conn).await?;
-        if let Ok(mut idle) = set.idle.lock() {
+        if let Ok(mut idle) = self.idle.lock() {
             idle.push((conn, Instant::now()));
         }
-        Ok(Some(row))
+        Ok(row)
     }
 
-    /// An idle connection of this thread, or a new one.
-    async fn take(&self, set: &ThreadSet) -> Result<PgConnection, sqlx::Error> {
+    /// An idle connection (pinged if idle a while), or a new one.
+    async fn take(&self) -> Result<PgConnection, sqlx::Error> {
         loop {
-            let next = set.idle.lock().ok().and_then(|mut idle| idle.pop());
+            let next = self.idle.lock().ok().and_then(|mut idle| idle.pop());
             match next {
                 None => return PgConnection::connect_with(&self.options).await,
                 Some((conn, since)) if since.elapsed() < PING_AFTER_IDLE => return Ok(conn),
