@@ -107,22 +107,37 @@ impl CompiledReads {
         db: &sea_orm::DatabaseConnection,
         compiled: Compiled,
     ) -> Result<Option<(String, u64)>, sea_orm::DbErr> {
+        tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
+        let expected = compiled.totals_version;
+        let (data, version) = self.fetch(db, compiled).await?;
+        if expected.is_some() && version != expected {
+            return Ok(None);
+        }
+        Ok(Some(minify(&data)))
+    }
+
+    /// The statement's `data` and, when it reads one, the roll-up version `v`: on the path's
+    /// own connections, or on the main pool for parameters those do not bind.
+    async fn fetch(
+        &self,
+        db: &sea_orm::DatabaseConnection,
+        compiled: Compiled,
+    ) -> Result<(String, Option<i64>), sea_orm::DbErr> {
         use sea_orm::ConnectionTrait;
         use sea_orm::sqlx::Row;
-        tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
-        let fresh = |v: Option<i64>| compiled.totals_version.is_none_or(|t| v == Some(t));
+        let reads_version = compiled.totals_version.is_some();
         if let Some(direct) = &self.direct {
-            let row = direct
+            let err = |e: sea_orm::sqlx::Error| sea_orm::DbErr::Custom(e.to_string());
+            if let Some(row) = direct
                 .fetch_one(&compiled.sql, &compiled.params)
                 .await
-                .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
-            if let Some(row) = row {
-                let err = |e: sea_orm::sqlx::Error| sea_orm::DbErr::Custom(e.to_string());
-                if compiled.totals_version.is_some() && !fresh(row.try_get("v").map_err(err)?) {
-                    return Ok(None);
-                }
-                let data: String = row.try_get("data").map_err(err)?;
-                return Ok(Some(minify(&data)));
+                .map_err(err)?
+            {
+                let version = match reads_version {
+                    true => row.try_get("v").map_err(err)?,
+                    false => None,
+                };
+                return Ok((row.try_get("data").map_err(err)?, version));
             }
         }
         let stmt = sea_orm::Statement::from_sql_and_values(
@@ -133,11 +148,11 @@ impl CompiledReads {
         let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
             sea_orm::DbErr::Custom("the compiled statement returned no row".into())
         })?;
-        if compiled.totals_version.is_some() && !fresh(row.try_get::<Option<i64>>("", "v")?) {
-            return Ok(None);
-        }
-        let data: String = row.try_get("", "data")?;
-        Ok(Some(minify(&data)))
+        let version = match reads_version {
+            true => row.try_get("", "v")?,
+            false => None,
+        };
+        Ok((row.try_get("", "data")?, version))
     }
 }
 
