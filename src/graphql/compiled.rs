@@ -9,7 +9,7 @@
 //! formats, parses arguments with the schema's own input types, and gives up (`None`: the
 //! resolvers run) on anything it does not know — another field, a directive, an argument that
 //! would be an error. Tests run every query both ways and compare the bytes.
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
@@ -17,7 +17,7 @@ use async_graphql::parser::types::{
 };
 use async_graphql::{ID, InputType, Name, Positioned, Variables};
 use sea_orm::sea_query::{Condition, PostgresQueryBuilder, SelectStatement};
-use sea_orm::{ColumnTrait, ColumnType, EntityTrait, IdenStatic};
+use sea_orm::{ColumnTrait, ColumnType, EntityTrait, IdenStatic, Iterable};
 
 use super::analysis::{clamp, groupings, totals_kept};
 use super::inputs::{ArticleFilter, ArticleOrder, CasualtyFilter, StatementOrder};
@@ -992,23 +992,29 @@ impl<'d> Cx<'d> {
             parts.push(pair(key, &expr));
         }
         let obj = json_object(&parts)?;
-        let rows = self.page_rows(list)?;
+        let rows = self.page_rows(list, &a, &columns_of(&obj, &a))?;
         Some(format!(
             "(SELECT {obj} FROM (SELECT s.*, row_number() OVER () AS \"__rn\", count(*) OVER () AS \"__n\" \
              FROM ({rows}) s) {a})"
         ))
     }
 
-    /// The page's rows in order, one more than asked (to learn whether more follow): the
-    /// range after the cursor, then (UNION ALL) the NULLs of a nullable first key.
-    fn page_rows<E: EntityTrait>(&mut self, list: List<'_, E>) -> Option<String> {
+    /// The page's rows in order, one more than asked (to learn whether more follow), with only
+    /// the columns `used` names: the range after the cursor, then the NULLs of a nullable
+    /// first key when that range ran short.
+    fn page_rows<E: EntityTrait>(
+        &mut self,
+        list: List<'_, E>,
+        alias: &str,
+        used: &BTreeSet<&str>,
+    ) -> Option<String> {
+        let mut select = list.select;
+        only_columns::<E>(&mut select, used, list.keys);
         let ordered = |mut q: SelectStatement, cond: Option<Condition>| {
             if let Some(c) = cond {
                 q.cond_where(c);
             }
-            for (expr, order, nulls) in page::forward_order(list.keys) {
-                q.order_by_expr_with_nulls(expr, order, nulls);
-            }
+            page::order_forward(&mut q, list.keys);
             q
         };
         // The page size is written into the statement, not bound: the planner then knows it
@@ -1019,26 +1025,19 @@ impl<'d> Cx<'d> {
             Some((m, t)) => (Some(m), t),
         };
         let Some(tail) = tail else {
-            let q = self.statement(&ordered(list.select, main));
+            let q = self.statement(&ordered(select, main));
             return Some(format!("{q} LIMIT {limit}"));
         };
-        // Both halves ordered and limited, then together: each is one index range.
-        let main = self.statement(&ordered(list.select.clone(), main));
-        let tail = self.statement(&ordered(list.select, Some(tail)));
-        let inner = format!(
-            "(SELECT * FROM ({main} LIMIT {limit}) m) UNION ALL (SELECT * FROM ({tail} LIMIT {limit}) t)"
-        );
-        let order: Vec<String> = list
-            .keys
-            .iter()
-            .map(|k| {
-                let dir = if k.desc { "DESC" } else { "ASC" };
-                format!("u.\"{}\" {dir} NULLS LAST", k.col.as_str())
-            })
-            .collect();
+        // The tail is read only when the range came up short, as the resolvers do in two
+        // statements: its scan sits under a one-time filter, so a full page never runs it, and
+        // nothing is sorted again. Append yields its inputs in order (the page's numbering,
+        // `row_number() OVER ()`, already relies on rows arriving in order).
+        let main = self.statement(&ordered(select.clone(), main));
+        let tail = self.statement(&ordered(select, Some(tail)));
         Some(format!(
-            "SELECT * FROM ({inner}) u ORDER BY {} LIMIT {limit}",
-            order.join(", ")
+            "WITH {alias}m AS MATERIALIZED ({main} LIMIT {limit}) SELECT * FROM {alias}m \
+             UNION ALL SELECT * FROM ({tail} LIMIT {limit}) {alias}t \
+             WHERE (SELECT count(*) FROM {alias}m) < {limit} LIMIT {limit}"
         ))
     }
 
@@ -1207,6 +1206,55 @@ fn cursor_sql<E: EntityTrait>(keys: &[SortKey<E>], row: &str, scope_param: &str)
     base64url(&wire)
 }
 
+/// The columns of `row` an expression reads (`row."name"`), the page numbering's excepted.
+fn columns_of<'s>(sql: &'s str, row: &str) -> BTreeSet<&'s str> {
+    let prefix = format!("{row}.\"");
+    let bytes = sql.as_bytes();
+    let mut out = BTreeSet::new();
+    let mut from = 0;
+    while let Some(i) = sql[from..].find(&prefix).map(|i| i + from) {
+        from = i + prefix.len();
+        // `t1."` inside `xt1."` is another name.
+        if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
+            continue;
+        }
+        if let Some(len) = sql[from..].find('"') {
+            let name = &sql[from..from + len];
+            if !name.starts_with("__") {
+                out.insert(name);
+            }
+        }
+    }
+    out
+}
+
+/// Narrows a list's SELECT to the entity's columns in `used` (the first sort key when none
+/// is): the rows pass through a window, so every column selected is copied for each row.
+/// Leaves the SELECT as it is when a name is not one of the entity's columns.
+fn only_columns<E: EntityTrait>(
+    select: &mut SelectStatement,
+    used: &BTreeSet<&str>,
+    keys: &[SortKey<E>],
+) {
+    let mut cols = Vec::with_capacity(used.len().max(1));
+    for name in used {
+        match E::Column::iter().find(|c| c.as_str() == *name) {
+            Some(c) => cols.push(c),
+            None => return,
+        }
+    }
+    if cols.is_empty() {
+        match keys.first() {
+            Some(k) => cols.push(k.col),
+            None => return,
+        }
+    }
+    select.clear_selects();
+    for c in cols {
+        select.column((E::default(), c));
+    }
+}
+
 /// Shifts every `$n` placeholder of `sql` by `offset`.
 fn renumber(sql: &str, offset: usize) -> String {
     if offset == 0 {
@@ -1367,6 +1415,15 @@ mod tests {
             "a = $4 AND b IN ($5, $13)"
         );
         assert_eq!(renumber("x = $1", 0), "x = $1");
+    }
+
+    #[test]
+    fn columns_of_reads_one_row_alias_and_skips_the_numbering() {
+        let sql = "json_build_object('id', t1.\"id\", 'n', t1.\"__rn\", 'x', t11.\"title\", \
+                   'y', xt1.\"body\", 'p', (SELECT 1 FROM s WHERE s.\"a\" = t1.\"published_at\"))";
+        let cols: Vec<&str> = columns_of(sql, "t1").into_iter().collect();
+        assert_eq!(cols, ["id", "published_at"]);
+        assert!(columns_of("t1.", "t1").is_empty());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Condition, Expr, ExprTrait, IntoCondition, NullOrdering, Order, OverStatement,
-    Query, SelectStatement, WindowStatement,
+    Alias, Asterisk, Condition, Expr, ExprTrait, IntoCondition, NullOrdering, Order,
+    OrderedStatement, OverStatement, Query, SelectStatement, WindowStatement,
 };
 use sea_orm::{
     ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, FromQueryResult, IdenStatic, ModelTrait,
@@ -298,21 +298,28 @@ fn after_condition_general<E: EntityTrait>(
     acc.unwrap_or_else(Condition::all)
 }
 
-fn order_by<E: EntityTrait>(
-    keys: &[SortKey<E>],
-    backward: bool,
-) -> Vec<(Expr, Order, NullOrdering)> {
-    keys.iter()
-        .map(|k| {
-            let desc = k.desc != backward;
+/// ORDER BY the keys (walked backward if asked) onto a statement. NULLs go last forward and
+/// first backward; a key that cannot be NULL gets no NULLS clause, so its order is the plain
+/// one an index on `(k1 DESC NULLS LAST, id DESC)` gives (with `id DESC NULLS LAST`,
+/// PostgreSQL cannot use that index's second column and sorts each group of equal `k1`).
+fn order_rows<E: EntityTrait, S: OrderedStatement>(s: &mut S, keys: &[SortKey<E>], backward: bool) {
+    for k in keys {
+        let order = if k.desc != backward {
+            Order::Desc
+        } else {
+            Order::Asc
+        };
+        if k.nullable() {
             let nulls = if backward {
                 NullOrdering::First
             } else {
                 NullOrdering::Last
             };
-            (k.expr(), if desc { Order::Desc } else { Order::Asc }, nulls)
-        })
-        .collect()
+            s.order_by_expr_with_nulls(k.expr(), order, nulls);
+        } else {
+            s.order_by_expr(k.expr(), order);
+        }
+    }
 }
 
 /// Decodes a window's cursor against the list's scope into typed key values.
@@ -361,9 +368,9 @@ pub fn after_where<E: EntityTrait>(
     }))
 }
 
-/// ORDER BY of a list read forward: each key's direction, NULLs last.
-pub fn forward_order<E: EntityTrait>(keys: &[SortKey<E>]) -> Vec<(Expr, Order, NullOrdering)> {
-    order_by(keys, false)
+/// ORDER BY of a list read forward (see [`order_rows`]).
+pub fn order_forward<E: EntityTrait>(q: &mut SelectStatement, keys: &[SortKey<E>]) {
+    order_rows(q, keys, false);
 }
 
 pub fn cursor_of<E: EntityTrait>(keys: &[SortKey<E>], model: &E::Model, scope: &str) -> String
@@ -388,9 +395,7 @@ async fn query_after<E: EntityTrait, C: ConnectionTrait>(
         if let Some(cond) = cond {
             q.cond_where(cond);
         }
-        for (expr, order, nulls) in order_by(keys, backward) {
-            q.order_by_expr_with_nulls(expr, order, nulls);
-        }
+        order_rows(&mut q, keys, backward);
         q.limit(n);
         q
     };
@@ -491,9 +496,7 @@ where
         }
         let mut over = WindowStatement::new();
         over.add_partition_by(parent);
-        for (expr, order, nulls) in order_by(keys, false) {
-            over.order_by_expr_with_nulls(expr, order, nulls);
-        }
+        order_rows(&mut over, keys, false);
         select.expr_window_as(Expr::cust("ROW_NUMBER()"), over, Alias::new(ROW_NUMBER));
         let outer = Query::select()
             .column(Asterisk)
