@@ -9,6 +9,7 @@ mod m20261125_000004_live_events;
 mod m20261125_000005_rate_limits;
 mod m20261125_000006_data_versions;
 mod m20261126_000007_graph_changes;
+mod m20261126_000008_mention_dates;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000005_rate_limits::Migration),
             Box::new(m20261125_000006_data_versions::Migration),
             Box::new(m20261126_000007_graph_changes::Migration),
+            Box::new(m20261126_000008_mention_dates::Migration),
         ]
     }
 }

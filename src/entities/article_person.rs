@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+/// A mention. The table also holds `published_at`, a trigger-kept copy of the article's date that
+/// only orders lists (migration 000008); it is not mapped: nothing reads or writes it here.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "article_person")]
 pub struct Model {

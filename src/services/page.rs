@@ -26,6 +26,10 @@ const ROW_NUMBER: &str = "__rn";
 pub struct SortKey<E: EntityTrait> {
     pub col: E::Column,
     pub desc: bool,
+    /// Where the list's SQL reads the key when not from `E`'s table: a joined table's column
+    /// kept equal to `col` (a mention row's copy of its article's date), so an index on the
+    /// joined table serves the order. Cursors still take the value from the row's `col`.
+    pub at: Option<(&'static str, &'static str)>,
 }
 
 impl<E: EntityTrait> Clone for SortKey<E> {
@@ -37,16 +41,30 @@ impl<E: EntityTrait> Copy for SortKey<E> {}
 
 impl<E: EntityTrait> SortKey<E> {
     pub fn asc(col: E::Column) -> Self {
-        Self { col, desc: false }
+        Self::dir(col, false)
     }
     pub fn desc(col: E::Column) -> Self {
-        Self { col, desc: true }
+        Self::dir(col, true)
     }
     pub fn dir(col: E::Column, desc: bool) -> Self {
-        Self { col, desc }
+        Self {
+            col,
+            desc,
+            at: None,
+        }
+    }
+    /// Orders and compares by `table.column` (joined in the list's SELECT) instead.
+    pub fn at(self, table: &'static str, column: &'static str) -> Self {
+        Self {
+            at: Some((table, column)),
+            ..self
+        }
     }
     fn expr(&self) -> Expr {
-        Expr::col((E::default(), self.col))
+        match self.at {
+            Some((table, column)) => Expr::col((Alias::new(table), Alias::new(column))),
+            None => Expr::col((E::default(), self.col)),
+        }
     }
     fn nullable(&self) -> bool {
         self.col.def().is_null()

@@ -232,10 +232,13 @@ fn by_name<E: EntityTrait>(name: E::Column, id: E::Column) -> Vec<SortKey<E>> {
     vec![SortKey::asc(name), SortKey::asc(id)]
 }
 
-fn newest_articles() -> Vec<SortKey<article::Entity>> {
+/// Articles through a mention table, newest first, undated last: ordered by the mention row's
+/// copy of the date and its article id, so the index `(other, published_at, article_id)`
+/// serves a page as one range (migration 000008).
+fn newest_mentioning(mentions: &'static str) -> Vec<SortKey<article::Entity>> {
     vec![
-        SortKey::desc(article::Column::PublishedAt),
-        SortKey::desc(article::Column::Id),
+        SortKey::desc(article::Column::PublishedAt).at(mentions, "published_at"),
+        SortKey::desc(article::Column::Id).at(mentions, "article_id"),
     ]
 }
 
@@ -307,7 +310,7 @@ paged_rel!(
     (),
     |o| parent = col("article_person", "person_id"),
     select = |p| via_link::<article::Entity>("article_person", "person_id", "article_id", p),
-    keys = newest_articles()
+    keys = newest_mentioning("article_person")
 );
 paged_rel!(
     OrganizationStatements,
@@ -325,7 +328,7 @@ paged_rel!(
     |o| parent = col("article_organization", "organization_id"),
     select =
         |p| via_link::<article::Entity>("article_organization", "organization_id", "article_id", p),
-    keys = newest_articles()
+    keys = newest_mentioning("article_organization")
 );
 paged_rel!(
     LocationArticles,
@@ -333,7 +336,7 @@ paged_rel!(
     (),
     |o| parent = col("article_location", "location_id"),
     select = |p| via_link::<article::Entity>("article_location", "location_id", "article_id", p),
-    keys = newest_articles()
+    keys = newest_mentioning("article_location")
 );
 paged_rel!(
     /// Statements about a place, newest first.

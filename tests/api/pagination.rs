@@ -388,3 +388,92 @@ api_test!(
         }
     }
 );
+
+/// Every article of a place, person and organization, walked two at a time.
+async fn mentioning(app: &crate::helpers::TestApp, field: &str, id: &Value) -> Vec<String> {
+    let q = format!(
+        "query($id: ID!, $after: String) {{ node(id: $id) {{ ... on {field} }} }}",
+        field = match field {
+            "location" => "Location { articles(first: 2, after: $after) { ...page } }",
+            "person" => "Person { articles(first: 2, after: $after) { ...page } }",
+            _ => "Organization { articles(first: 2, after: $after) { ...page } }",
+        }
+    ) + " fragment page on ArticleConnection { pageInfo { hasNextPage endCursor } edges { node { title } } }";
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let d = app.data(&q, json!({ "id": id, "after": after })).await;
+        let conn = &d["node"]["articles"];
+        seen.extend(titles(conn));
+        if conn["pageInfo"]["hasNextPage"] != true {
+            return seen;
+        }
+        after = conn["pageInfo"]["endCursor"].clone();
+    }
+}
+
+api_test!(
+    a_place_persons_and_organizations_articles_follow_their_dates_however_they_change,
+    empty,
+    |app| {
+        for i in 0..5 {
+            let mut doc = fixtures::article(i);
+            if i == 2 {
+                doc.published_at = None;
+            }
+            app.ingest(&doc).await;
+        }
+        let first = app
+            .data(
+                "{ articles(first: 1) { nodes { people(first: 10) { nodes { id name } } \
+                 organizations(first: 1) { nodes { id } } locations(first: 10) { nodes { id name } } } } }",
+                json!({}),
+            )
+            .await;
+        let a = &first["articles"]["nodes"][0];
+        let pick = |list: &str, name: &str| -> Value {
+            a[list]["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|n| n["name"] == name)
+                .unwrap()["id"]
+                .clone()
+        };
+        let lists = [
+            ("location", pick("locations", "Examplestan")),
+            ("person", pick("people", "Shared Spokesperson")),
+            ("organization", a["organizations"]["nodes"][0]["id"].clone()),
+        ];
+        let expect = |order: [usize; 5]| -> Vec<String> {
+            order
+                .iter()
+                .map(|i| format!("Generated article {i:03}"))
+                .collect()
+        };
+        for (field, id) in &lists {
+            assert_eq!(
+                mentioning(app, field, id).await,
+                expect([4, 3, 1, 0, 2]),
+                "{field}"
+            );
+        }
+        // A new date through the API (a re-ingest), and plain SQL on the article alone.
+        let mut moved = fixtures::article(0);
+        moved.published_at = Some(moved.published_at.unwrap() + chrono::Duration::hours(100));
+        app.ingest(&moved).await;
+        sea_orm::ConnectionTrait::execute_unprepared(
+            app.db(),
+            "UPDATE article SET published_at = NULL WHERE url = 'https://news.example/a/4'",
+        )
+        .await
+        .unwrap();
+        for (field, id) in &lists {
+            assert_eq!(
+                mentioning(app, field, id).await,
+                expect([0, 3, 1, 4, 2]),
+                "{field}"
+            );
+        }
+    }
+);
