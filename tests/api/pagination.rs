@@ -477,3 +477,50 @@ api_test!(
         }
     }
 );
+
+api_test!(
+    the_mention_dates_migration_rolls_back_and_fills_existing_rows_again,
+    empty,
+    |app| {
+        use migration::{Migrator, MigratorTrait};
+        for i in 0..3 {
+            app.ingest(&fixtures::article(i)).await;
+        }
+        Migrator::down(app.db(), Some(1)).await.unwrap();
+        Migrator::up(app.db(), None).await.unwrap();
+        // Rows written before the migration get their article's date from its backfill.
+        let undated = sea_orm::ConnectionTrait::query_one_raw(
+            app.db(),
+            sea_orm::Statement::from_string(
+                app.db().get_database_backend(),
+                "SELECT COUNT(*) AS n FROM article_location WHERE published_at IS NULL",
+            ),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+        assert_eq!(undated, 0);
+        let place = app
+            .data(
+                "{ articles(first: 1) { nodes { locations(first: 10) { nodes { id name } } } } }",
+                json!({}),
+            )
+            .await["articles"]["nodes"][0]["locations"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|n| n["name"] == "Examplestan")
+            .unwrap()["id"]
+            .clone();
+        assert_eq!(
+            mentioning(app, "location", &place).await,
+            [
+                "Generated article 002",
+                "Generated article 001",
+                "Generated article 000"
+            ]
+        );
+    }
+);
