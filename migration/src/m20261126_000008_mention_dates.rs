@@ -91,13 +91,16 @@ impl MigrationTrait for Migration {
         } else {
             let mut updates = String::new();
             for (table, other) in MENTIONS {
-                db.execute_unprepared(&format!(
-                    "CREATE TRIGGER {table}_dated AFTER INSERT ON {table}
-                     BEGIN UPDATE {table} SET published_at =
-                       (SELECT published_at FROM article WHERE id = NEW.article_id)
-                     WHERE article_id = NEW.article_id AND {other} = NEW.{other}; END"
-                ))
-                .await?;
+                // One trigger per event in SQLite: a new row, and a row moved to another article.
+                for (name, event) in [("dated", "INSERT"), ("redated", "UPDATE OF article_id")] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER {table}_{name} AFTER {event} ON {table}
+                         BEGIN UPDATE {table} SET published_at =
+                           (SELECT published_at FROM article WHERE id = NEW.article_id)
+                         WHERE article_id = NEW.article_id AND {other} = NEW.{other}; END"
+                    ))
+                    .await?;
+                }
                 updates.push_str(&format!(
                     "UPDATE {table} SET published_at = NEW.published_at WHERE article_id = NEW.id; "
                 ));
@@ -129,6 +132,10 @@ impl MigrationTrait for Migration {
             };
             db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_dated{on}"))
                 .await?;
+            if !pg {
+                db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {table}_redated"))
+                    .await?;
+            }
             db.execute_unprepared(&format!("DROP INDEX IF EXISTS idx_{table}_published"))
                 .await?;
             manager
