@@ -412,6 +412,20 @@ async fn mentioning(app: &crate::helpers::TestApp, field: &str, id: &Value) -> V
     }
 }
 
+/// The id of the entity named `name` among the first article's `list` (people, locations...).
+async fn mentioned_id(app: &crate::helpers::TestApp, list: &str, name: &str) -> Value {
+    let q = format!(
+        "{{ articles(first: 1) {{ nodes {{ {list}(first: 10) {{ nodes {{ id name }} }} }} }} }}"
+    );
+    app.data(&q, json!({})).await["articles"]["nodes"][0][list]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["name"] == name)
+        .unwrap()["id"]
+        .clone()
+}
+
 api_test!(
     a_place_persons_and_organizations_articles_follow_their_dates_however_they_change,
     empty,
@@ -423,27 +437,19 @@ api_test!(
             }
             app.ingest(&doc).await;
         }
-        let first = app
-            .data(
-                "{ articles(first: 1) { nodes { people(first: 10) { nodes { id name } } \
-                 organizations(first: 1) { nodes { id } } locations(first: 10) { nodes { id name } } } } }",
-                json!({}),
-            )
-            .await;
-        let a = &first["articles"]["nodes"][0];
-        let pick = |list: &str, name: &str| -> Value {
-            a[list]["nodes"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|n| n["name"] == name)
-                .unwrap()["id"]
-                .clone()
-        };
         let lists = [
-            ("location", pick("locations", "Examplestan")),
-            ("person", pick("people", "Shared Spokesperson")),
-            ("organization", a["organizations"]["nodes"][0]["id"].clone()),
+            (
+                "location",
+                mentioned_id(app, "locations", "Examplestan").await,
+            ),
+            (
+                "person",
+                mentioned_id(app, "people", "Shared Spokesperson").await,
+            ),
+            (
+                "organization",
+                mentioned_id(app, "organizations", "Example Ministry").await,
+            ),
         ];
         let expect = |order: [usize; 5]| -> Vec<String> {
             order
@@ -502,18 +508,7 @@ api_test!(
         .try_get::<i64>("", "n")
         .unwrap();
         assert_eq!(undated, 0);
-        let place = app
-            .data(
-                "{ articles(first: 1) { nodes { locations(first: 10) { nodes { id name } } } } }",
-                json!({}),
-            )
-            .await["articles"]["nodes"][0]["locations"]["nodes"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|n| n["name"] == "Examplestan")
-            .unwrap()["id"]
-            .clone();
+        let place = mentioned_id(app, "locations", "Examplestan").await;
         assert_eq!(
             mentioning(app, "location", &place).await,
             [
