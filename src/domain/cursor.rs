@@ -53,6 +53,12 @@ impl Cursor {
         }
     }
 
+    /// A cursor of the list whose scope hashes to `scope` (the compiled read path gets the
+    /// hash from PostgreSQL, not the scope).
+    pub fn with_scope_hash(scope: u64, values: Vec<KeyValue>) -> Self {
+        Self { scope, values }
+    }
+
     pub fn values(&self) -> &[KeyValue] {
         &self.values
     }

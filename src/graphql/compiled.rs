@@ -33,7 +33,7 @@ use crate::services::relations::{self as rel, PagedRel, Parents};
 /// with the cost figures the resolver path reports for the same query.
 #[derive(Debug)]
 pub struct Compiled {
-    pub sql: String,
+    pub sql: std::sync::Arc<str>,
     pub params: Vec<sea_orm::Value>,
     /// `requestedQueryCost`, as async-graphql's complexity analysis computes it.
     pub requested_cost: usize,
@@ -47,6 +47,13 @@ pub struct Compiled {
 /// Query texts the resolvers have run without errors, at most this many remembered.
 const MAX_VALIDATED: usize = 4096;
 
+/// Compiled statement texts remembered, by query text and shape (at most this many).
+const MAX_STATEMENTS: usize = 4096;
+
+/// What a compiled statement's text depends on: the query text, the operation and the shape
+/// of the variables' values (see [`Cx::shape`]); never the values that go into parameters.
+type StatementKey = (Box<str>, Option<Box<str>>, String);
+
 /// The compiled read path's state: which query texts are known valid, the roll-ups the
 /// resolvers computed, and its counters.
 #[derive(Default)]
@@ -55,6 +62,12 @@ pub struct CompiledReads {
     totals: std::sync::Arc<TotalsCache>,
     /// Connections of its own (no ping after each statement); None: the main pool.
     direct: Option<DirectConnections>,
+    /// Statement texts already written, by what they depend on: a request of a known shape
+    /// only computes its parameters (a fifth of the server's CPU on a keyset page was
+    /// writing the same SQL text again).
+    statements: std::sync::RwLock<HashMap<StatementKey, std::sync::Arc<str>>>,
+    /// Compilations whose statement text was remembered.
+    pub statement_hits: std::sync::atomic::AtomicU64,
     /// Requests answered by a compiled statement.
     pub runs: std::sync::atomic::AtomicU64,
     /// Compiled statements that failed (the resolvers answered instead).
@@ -72,14 +85,56 @@ impl CompiledReads {
         }
     }
 
-    /// Compiles the operation to run (see [`compile`]).
+    /// Compiles the operation to run (see [`compile`]): the parameters and the shape first,
+    /// the statement's text only when that shape of `query` has not been compiled before.
     pub fn compile(
         &self,
+        query: &str,
         doc: &ExecutableDocument,
         operation_name: Option<&str>,
         variables: &Variables,
     ) -> Option<Compiled> {
-        compile(doc, operation_name, variables, &self.totals)
+        use std::sync::atomic::Ordering::Relaxed;
+        let params = pass(doc, operation_name, variables, &self.totals, false)?;
+        let key: StatementKey = (
+            query.into(),
+            operation_name.map(Into::into),
+            params.shape.clone(),
+        );
+        let known = self
+            .statements
+            .read()
+            .ok()
+            .and_then(|m| m.get(&key).cloned());
+        if let Some(sql) = known {
+            self.statement_hits.fetch_add(1, Relaxed);
+            // Debug builds (the tests) check every remembered text against a fresh one.
+            if cfg!(debug_assertions) {
+                let fresh = pass(doc, operation_name, variables, &self.totals, true)?;
+                assert_eq!(
+                    (&*sql, &params.params, &params.shape),
+                    (fresh.sql.as_str(), &fresh.params, &fresh.shape),
+                    "a remembered statement differs from a fresh one: {query} {variables}"
+                );
+            }
+            return Some(params.compiled(sql));
+        }
+        let full = pass(doc, operation_name, variables, &self.totals, true)?;
+        if full.shape != params.shape || full.params != params.params {
+            // Never expected: the two passes make the same choices. The fresh text is used
+            // and nothing is remembered.
+            tracing::error!(query, "compiled statement shape differs between passes");
+            let sql = full.sql.as_str().into();
+            return Some(full.compiled(sql));
+        }
+        let sql: std::sync::Arc<str> = full.sql.as_str().into();
+        if let Ok(mut m) = self.statements.write() {
+            if m.len() >= MAX_STATEMENTS {
+                m.clear();
+            }
+            m.insert(key, sql.clone());
+        }
+        Some(full.compiled(sql))
     }
 
     /// Whether the resolvers have run this query text without errors (so it is valid).
@@ -142,7 +197,7 @@ impl CompiledReads {
         }
         let stmt = sea_orm::Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
-            compiled.sql,
+            compiled.sql.to_string(),
             compiled.params,
         );
         let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
@@ -166,6 +221,44 @@ pub fn compile(
     variables: &Variables,
     totals: &TotalsCache,
 ) -> Option<Compiled> {
+    let full = pass(doc, operation_name, variables, totals, true)?;
+    let sql = full.sql.as_str().into();
+    Some(full.compiled(sql))
+}
+
+/// One pass of the compiler over an operation: the statement's text (when asked for), its
+/// parameters and its shape.
+struct Pass {
+    sql: String,
+    params: Vec<sea_orm::Value>,
+    shape: String,
+    requested_cost: usize,
+    depth: usize,
+    totals_version: Option<i64>,
+}
+
+impl Pass {
+    fn compiled(self, sql: std::sync::Arc<str>) -> Compiled {
+        Compiled {
+            sql,
+            params: self.params,
+            requested_cost: self.requested_cost,
+            depth: self.depth,
+            totals_version: self.totals_version,
+        }
+    }
+}
+
+/// Walks the operation making every choice the statement depends on; writes its text only
+/// when `emit` (without it, the same choices in the same order give the same parameters and
+/// shape: what a remembered text needs).
+fn pass(
+    doc: &ExecutableDocument,
+    operation_name: Option<&str>,
+    variables: &Variables,
+    totals: &TotalsCache,
+    emit: bool,
+) -> Option<Pass> {
     let op = operation(doc, operation_name)?;
     if op.ty != OperationType::Query || !op.directives.is_empty() {
         return None;
@@ -189,15 +282,21 @@ pub fn compile(
         aliases: 0,
         totals,
         totals_version: None,
+        emit,
+        shape: String::new(),
     };
     let root = &op.selection_set.node;
     let fields = cx.fields(&[root], "Query")?;
+    if fields.len() > MAX_KEYS {
+        return None;
+    }
     let mut parts = Vec::with_capacity(fields.len());
     for (key, fs) in fields {
         let expr = cx.root_field(fs[0], &subsets(&fs))?;
-        parts.push(pair(key, &expr));
+        if emit {
+            parts.push(pair(key, &expr));
+        }
     }
-    let data = json_object(&parts)?;
     let mut depth = 0;
     let requested_cost = cx.cost(root, "Query", 0, &mut depth)?;
     let version = match cx.totals_version {
@@ -206,9 +305,15 @@ pub fn compile(
         }
         None => "",
     };
-    Some(Compiled {
-        sql: format!("SELECT ({data})::text AS data{version}"),
+    cx.mark(version);
+    let sql = match emit {
+        true => format!("SELECT ({})::text AS data{version}", json_object(&parts)?),
+        false => String::new(),
+    };
+    Some(Pass {
+        sql,
         params: cx.params,
+        shape: cx.shape,
         requested_cost,
         depth,
         totals_version: cx.totals_version,
@@ -252,13 +357,6 @@ fn sql_bool(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// base64url without padding, as `domain::node_id` and `domain::cursor` encode.
-fn base64url(text_expr: &str) -> String {
-    format!(
-        "rtrim(translate(replace(encode(convert_to({text_expr}, 'UTF8'), 'base64'), E'\\n', ''), '+/', '-_'), '=')"
-    )
-}
-
 /// Values PostgreSQL writes plainly and [`minify`] finishes: their key carries a marker, a
 /// control character no response key (a GraphQL name) can contain, and a letter saying what
 /// the value becomes. Encoding node IDs and timestamps in SQL was a fifth of PostgreSQL's
@@ -271,6 +369,10 @@ enum Finish {
     DateTime,
     /// A double, written as serde_json does (whole numbers keep a `.0`).
     Float,
+    /// A cursor: PostgreSQL writes `[scope hash, key values...]`, the key's marker says how
+    /// each value travels ([`cursor_kinds`]) and the server encodes it as `domain::cursor`
+    /// does (writing it in SQL cost PostgreSQL a tenth of a keyset page).
+    Cursor,
 }
 
 impl Finish {
@@ -284,6 +386,7 @@ impl Finish {
             Finish::Id(NodeKind::Casualty) => 'C',
             Finish::DateTime => 'T',
             Finish::Float => 'F',
+            Finish::Cursor => 'K',
         }
     }
 
@@ -297,6 +400,7 @@ impl Finish {
             b'C' => Finish::Id(NodeKind::Casualty),
             b'T' => Finish::DateTime,
             b'F' => Finish::Float,
+            b'K' => Finish::Cursor,
             _ => return None,
         })
     }
@@ -308,15 +412,10 @@ fn pair_finished(key: &str, finish: Finish, expr: &str) -> String {
     format!("E'\\001{}{key}', {expr}", finish.code())
 }
 
-/// RFC 3339 in UTC as chrono's `to_rfc3339` writes it: fractional seconds only when not zero,
-/// as milliseconds when they are whole milliseconds.
-fn rfc3339(e: &str) -> String {
-    let us = format!("(date_part('microseconds', {e})::bigint % 1000000)");
-    format!(
-        "(to_char({e} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') || CASE WHEN {us} = 0 THEN '' \
-         WHEN {us} % 1000 = 0 THEN '.' || to_char({e} AT TIME ZONE 'UTC', 'MS') \
-         ELSE '.' || to_char({e} AT TIME ZONE 'UTC', 'US') END || '+00:00')"
-    )
+/// A cursor member: its marker carries how each key travels, up to a `.` (no response key
+/// has one).
+fn pair_cursor(key: &str, kinds: &str, expr: &str) -> String {
+    format!("E'\\001K{kinds}.{key}', {expr}")
 }
 
 fn date(e: &str) -> String {
@@ -472,6 +571,13 @@ struct Cx<'d> {
     totals: &'d TotalsCache,
     /// The version of the roll-ups used (all of one version, or the query is not compiled).
     totals_version: Option<i64>,
+    /// Whether the statement's text is written (else only parameters and shape).
+    emit: bool,
+    /// Every choice the text depends on beyond the document: the text of each sea-query
+    /// statement (its conditions, orders and columns, values as placeholders) and the marks
+    /// of [`Cx::mark`] (page sizes, cursor or none, orders). Two passes with the same shape
+    /// write the same text.
+    shape: String,
 }
 
 /// A connection's parent row and, when it is one known row, its id (cursors name their list
@@ -494,12 +600,22 @@ impl<'d> Cx<'d> {
         format!("${}", self.params.len())
     }
 
+    /// Records a choice the statement's text depends on (see `shape`).
+    fn mark(&mut self, choice: impl std::fmt::Display) {
+        use std::fmt::Write;
+        let _ = write!(self.shape, "{choice}\u{1f}");
+    }
+
     /// A statement built with sea-query, its `$n` placeholders renumbered after ours.
     fn statement(&mut self, stmt: &SelectStatement) -> String {
         let (sql, values) = stmt.build(PostgresQueryBuilder);
+        self.mark(&sql);
         let offset = self.params.len();
         self.params.extend(values.0);
-        renumber(&sql, offset)
+        match self.emit {
+            true => renumber(&sql, offset),
+            false => String::new(),
+        }
     }
 
     /// An argument's value with variables substituted (None when absent).
@@ -619,6 +735,9 @@ impl<'d> Cx<'d> {
         let row = self.alias();
         let obj = self.object(ty, &row, sets, Some(n))?;
         let p = self.param(sea_orm::Value::Int(Some(n)));
+        if !self.emit {
+            return Some(String::new());
+        }
         Some(format!(
             "(SELECT {obj} FROM \"{}\" {row} WHERE {row}.\"id\" = {p})",
             table(ty)?
@@ -638,6 +757,9 @@ impl<'d> Cx<'d> {
             // An object none of whose fragments apply answers null, as with the resolvers.
             return Some("NULL::json".into());
         }
+        if fields.len() > MAX_KEYS {
+            return None;
+        }
         let mut parts = Vec::with_capacity(fields.len());
         for (key, fs) in fields {
             let f = &fs[0].node;
@@ -645,6 +767,14 @@ impl<'d> Cx<'d> {
             let kind = classify(ty, f.name.node.as_str())?;
             if !matches!(kind, Kind::Paged(..)) && !f.arguments.is_empty() {
                 return None;
+            }
+            if !self.emit
+                && matches!(
+                    kind,
+                    Kind::Typename | Kind::Id(_) | Kind::Null | Kind::Col(..)
+                )
+            {
+                continue;
             }
             let expr = match kind {
                 Kind::Typename => format!("'{ty}'"),
@@ -682,14 +812,22 @@ impl<'d> Cx<'d> {
                     self.nested(r, target, f, &parent, &sub)?
                 }
             };
-            parts.push(pair(key, &expr));
+            if self.emit {
+                parts.push(pair(key, &expr));
+            }
         }
-        json_object(&parts)
+        match self.emit {
+            true => json_object(&parts),
+            false => Some(String::new()),
+        }
     }
 
     fn single(&mut self, ty: &str, fk: &str, sets: &[&'d SelectionSet]) -> Option<String> {
         let row = self.alias();
         let obj = self.object(ty, &row, sets, None)?;
+        if !self.emit {
+            return Some(String::new());
+        }
         Some(format!(
             "(SELECT {obj} FROM \"{}\" {row} WHERE {row}.\"id\" = {fk})",
             table(ty)?
@@ -703,6 +841,9 @@ impl<'d> Cx<'d> {
         let inner = self.statement(&rel::LocationChildren::select(Parents::Of(&outer)));
         let a = self.alias();
         let obj = self.object("Location", &a, sets, None)?;
+        if !self.emit {
+            return Some(String::new());
+        }
         Some(format!(
             "(SELECT coalesce(json_agg({obj} ORDER BY {a}.\"__ord\"), '[]'::json) FROM \
              (SELECT s.*, row_number() OVER () AS \"__ord\" FROM ({inner}) s) {a})"
@@ -723,6 +864,11 @@ impl<'d> Cx<'d> {
             }
             let order: Option<StatementOrder> = cx.arg(f, "orderBy")?;
             Some(order.map(|o| o.newest_first()).unwrap_or(true))
+        };
+        let statements_order = |cx: &mut Self| -> Option<bool> {
+            let newest_first = statements_order(cx)?;
+            cx.mark(newest_first);
+            Some(newest_first)
         };
         let plain = || only_args(f, &["first", "after"]).then_some(());
         match r {
@@ -777,6 +923,7 @@ impl<'d> Cx<'d> {
                 let include = self
                     .arg::<Option<bool>>(f, "includeDescendants")?
                     .unwrap_or(false);
+                self.mark(include);
                 self.paged::<rel::LocationCasualties>(include, target, f, parent, sets)
             }
         }
@@ -863,6 +1010,9 @@ impl<'d> Cx<'d> {
         )));
         let a = self.alias();
         let obj = self.object("CasualtyTotal", &a, sets, None)?;
+        if !self.emit {
+            return Some(String::new());
+        }
         Some(format!(
             "(SELECT coalesce(json_agg({obj} ORDER BY {a}.\"o\"), '[]'::json) FROM \
              json_to_recordset({p}::json) AS {a}(\"o\" int, \"c\" text, \"p\" text, \"l\" int, \
@@ -882,6 +1032,7 @@ impl<'d> Cx<'d> {
         let first: Option<i32> = self.arg(f, "first")?;
         let after: Option<String> = self.arg(f, "after")?;
         let order = ArticleOrder::to_service(self.arg::<Option<ArticleOrder>>(f, "orderBy")?);
+        self.mark(format_args!("{order:?}"));
         let filter = self
             .arg::<Option<ArticleFilter>>(f, "filter")?
             .unwrap_or_default()
@@ -913,8 +1064,17 @@ impl<'d> Cx<'d> {
         let conn_ty = format!("{target}Connection");
         let edge_ty = format!("{target}Edge");
         let fields = self.fields(sets, &conn_ty)?;
+        if fields.len() > MAX_KEYS {
+            return None;
+        }
         let a = self.alias();
         let n = list.limit;
+        self.mark(format_args!(
+            "page {n} {} {}",
+            list.has_cursor,
+            list.scope.is_some()
+        ));
+        let emit = self.emit;
         let in_page = format!("{a}.\"__rn\" <= {n}");
         let agg = |expr: &str| {
             format!(
@@ -930,8 +1090,14 @@ impl<'d> Cx<'d> {
             ))))
         });
         let cursor = |scope: Option<&String>| -> Option<String> {
-            scope.map(|s| cursor_sql::<E>(list.keys, &a, s))
+            scope.map(|s| match emit {
+                true => cursor_sql::<E>(list.keys, &a, s),
+                false => String::new(),
+            })
         };
+        let kinds = cursor_kinds::<E>(list.keys);
+        // The columns of the page's rows the response reads.
+        let mut used: BTreeSet<&'static str> = BTreeSet::new();
         let mut parts = Vec::new();
         for (key, fs) in &fields {
             let f = &fs[0].node;
@@ -942,22 +1108,39 @@ impl<'d> Cx<'d> {
             let expr = match f.name.node.as_str() {
                 "__typename" => format!("'{conn_ty}'"),
                 "nodes" => {
+                    self.columns(target, &sub, &mut used)?;
                     let obj = self.object(target, &a, &sub, None)?;
                     agg(&obj)
                 }
                 "edges" => {
+                    let edge_fields = self.fields(&sub, &edge_ty)?;
+                    if edge_fields.len() > MAX_KEYS {
+                        return None;
+                    }
                     let mut edge = Vec::new();
-                    for (ekey, efs) in self.fields(&sub, &edge_ty)? {
+                    for (ekey, efs) in edge_fields {
                         let ef = &efs[0].node;
                         let e = match ef.name.node.as_str() {
                             "__typename" => format!("'{edge_ty}'"),
-                            "cursor" => cursor(scope.as_ref())?,
-                            "node" => self.object(target, &a, &subsets(&efs), None)?,
+                            "cursor" => {
+                                used.extend(list.keys.iter().map(|k| k.col.as_str()));
+                                let c = cursor(scope.as_ref())?;
+                                edge.push(pair_cursor(ekey, &kinds, &c));
+                                continue;
+                            }
+                            "node" => {
+                                let node = subsets(&efs);
+                                self.columns(target, &node, &mut used)?;
+                                self.object(target, &a, &node, None)?
+                            }
                             _ => return None,
                         };
                         edge.push(pair(ekey, &e));
                     }
-                    agg(&json_object(&edge)?)
+                    match emit {
+                        true => agg(&json_object(&edge)?),
+                        false => String::new(),
+                    }
                 }
                 "totalCount" => {
                     let mut all = list.select.clone();
@@ -966,21 +1149,35 @@ impl<'d> Cx<'d> {
                     format!("(SELECT count(*) FROM ({inner}) c)")
                 }
                 "pageInfo" => {
+                    let info_fields = self.fields(&sub, "PageInfo")?;
+                    if info_fields.len() > MAX_KEYS {
+                        return None;
+                    }
                     let mut info = Vec::new();
-                    for (ikey, ifs) in self.fields(&sub, "PageInfo")? {
+                    for (ikey, ifs) in info_fields {
                         let e = match ifs[0].node.name.node.as_str() {
                             "__typename" => "'PageInfo'".to_string(),
                             "hasNextPage" => format!("(count(*) > {n})"),
                             "hasPreviousPage" => sql_bool(list.has_cursor).into(),
                             // Only the first and last rows' cursors are computed.
-                            "startCursor" => format!(
-                                "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = 1))[1]",
-                                cursor(scope.as_ref())?
-                            ),
-                            "endCursor" => format!(
-                                "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = LEAST({a}.\"__n\", {n})))[1]",
-                                cursor(scope.as_ref())?
-                            ),
+                            "startCursor" => {
+                                used.extend(list.keys.iter().map(|k| k.col.as_str()));
+                                let c = format!(
+                                    "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = 1))[1]",
+                                    cursor(scope.as_ref())?
+                                );
+                                info.push(pair_cursor(ikey, &kinds, &c));
+                                continue;
+                            }
+                            "endCursor" => {
+                                used.extend(list.keys.iter().map(|k| k.col.as_str()));
+                                let c = format!(
+                                    "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = LEAST({a}.\"__n\", {n})))[1]",
+                                    cursor(scope.as_ref())?
+                                );
+                                info.push(pair_cursor(ikey, &kinds, &c));
+                                continue;
+                            }
                             _ => return None,
                         };
                         info.push(pair(ikey, &e));
@@ -991,12 +1188,41 @@ impl<'d> Cx<'d> {
             };
             parts.push(pair(key, &expr));
         }
+        let rows = self.page_rows(list, &a, &used)?;
+        if !emit {
+            return Some(String::new());
+        }
         let obj = json_object(&parts)?;
-        let rows = self.page_rows(list, &a, &columns_of(&obj, &a))?;
         Some(format!(
             "(SELECT {obj} FROM (SELECT s.*, row_number() OVER () AS \"__rn\", count(*) OVER () AS \"__n\" \
              FROM ({rows}) s) {a})"
         ))
+    }
+
+    /// The columns of a `ty` row that its fields in `sets` read (fragments included): its own
+    /// columns, the foreign keys of the rows it points to, and its id for its lists.
+    fn columns(
+        &self,
+        ty: &str,
+        sets: &[&'d SelectionSet],
+        used: &mut BTreeSet<&'static str>,
+    ) -> Option<()> {
+        for (_, fs) in self.fields(sets, ty)? {
+            match classify(ty, fs[0].node.name.node.as_str())? {
+                Kind::Typename | Kind::Null => {}
+                Kind::Id(_) | Kind::Children | Kind::Paged(..) => {
+                    used.insert("id");
+                }
+                Kind::Col(c, _) | Kind::ToOne(_, c) => {
+                    used.insert(c);
+                }
+                Kind::Speaker(p, o) => {
+                    used.insert(p);
+                    used.insert(o);
+                }
+            }
+        }
+        Some(())
     }
 
     /// The page's rows in order, one more than asked (to learn whether more follow), with only
@@ -1026,7 +1252,10 @@ impl<'d> Cx<'d> {
         };
         let Some(tail) = tail else {
             let q = self.statement(&ordered(select, main));
-            return Some(format!("{q} LIMIT {limit}"));
+            return Some(match self.emit {
+                true => format!("{q} LIMIT {limit}"),
+                false => String::new(),
+            });
         };
         // The tail is read only when the range came up short, as the resolvers do in two
         // statements: Append starts its second input only once the first is exhausted, and
@@ -1036,6 +1265,9 @@ impl<'d> Cx<'d> {
         // (A CTE with a one-time filter on its count cost PostgreSQL 10% more to start.)
         let main = self.statement(&ordered(select.clone(), main));
         let tail = self.statement(&ordered(select, Some(tail)));
+        if !self.emit {
+            return Some(String::new());
+        }
         Some(format!(
             "SELECT * FROM (({main} LIMIT {limit}) UNION ALL ({tail} LIMIT {limit})) {alias}u \
              LIMIT {limit}"
@@ -1183,50 +1415,32 @@ struct List<'k, E: EntityTrait> {
 /// A row's cursor as `domain::cursor` encodes it: base64url of
 /// `{"s":"<scope hash>","k":[<key values>]}`.
 fn cursor_sql<E: EntityTrait>(keys: &[SortKey<E>], row: &str, scope_param: &str) -> String {
-    let values: Vec<String> = keys
-        .iter()
-        .map(|k| {
-            let c = col(row, k.col.as_str());
-            let value = match k.col.def().get_column_type() {
-                ColumnType::Integer | ColumnType::BigInteger => {
-                    format!("'{{\"int\":' || {c} || '}}'")
-                }
-                ColumnType::TimestampWithTimeZone => {
-                    format!("'{{\"text\":\"' || {} || '\"}}'", rfc3339(&c))
-                }
-                ColumnType::Date => format!("'{{\"text\":\"' || {} || '\"}}'", date(&c)),
-                _ => format!("'{{\"text\":' || to_json({c}::text)::text || '}}'"),
-            };
-            format!("CASE WHEN {c} IS NULL THEN '\"null\"' ELSE {value} END")
-        })
-        .collect();
-    let wire = format!(
-        "'{{\"s\":\"' || {scope_param}::text || '\",\"k\":[' || {} || ']}}'",
-        values.join(" || ',' || ")
-    );
-    base64url(&wire)
+    let mut values = format!("json_build_array({scope_param}::text");
+    for k in keys {
+        let c = col(row, k.col.as_str());
+        values.push_str(", ");
+        values.push_str(&match k.col.def().get_column_type() {
+            ColumnType::Integer | ColumnType::BigInteger => c,
+            ColumnType::TimestampWithTimeZone => format!("to_json({c} AT TIME ZONE 'UTC')"),
+            ColumnType::Date => format!("to_json({c})"),
+            _ => format!("to_json({c}::text)"),
+        });
+    }
+    values.push(')');
+    values
 }
 
-/// The columns of `row` an expression reads (`row."name"`), the page numbering's excepted.
-fn columns_of<'s>(sql: &'s str, row: &str) -> BTreeSet<&'s str> {
-    let prefix = format!("{row}.\"");
-    let bytes = sql.as_bytes();
-    let mut out = BTreeSet::new();
-    let mut from = 0;
-    while let Some(i) = sql[from..].find(&prefix).map(|i| i + from) {
-        from = i + prefix.len();
-        // `t1."` inside `xt1."` is another name.
-        if i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
-            continue;
-        }
-        if let Some(len) = sql[from..].find('"') {
-            let name = &sql[from..from + len];
-            if !name.starts_with("__") {
-                out.insert(name);
-            }
-        }
-    }
-    out
+/// How each key of a cursor travels from PostgreSQL, a letter a key: `I` an integer, `T` a
+/// timestamp without its offset (finished as RFC 3339), `D` a date, `S` text.
+fn cursor_kinds<E: EntityTrait>(keys: &[SortKey<E>]) -> String {
+    keys.iter()
+        .map(|k| match k.col.def().get_column_type() {
+            ColumnType::Integer | ColumnType::BigInteger => 'I',
+            ColumnType::TimestampWithTimeZone => 'T',
+            ColumnType::Date => 'D',
+            _ => 'S',
+        })
+        .collect()
 }
 
 /// Narrows a list's SELECT to the entity's columns in `used` (the first sort key when none
@@ -1289,8 +1503,9 @@ pub fn minify(json: &str) -> (String, u64) {
     let b = json.as_bytes();
     let mut out = Vec::with_capacity(b.len() + b.len() / 8);
     let mut members = 0u64;
-    // The value after a marked key.
+    // The value after a marked key (and, for a cursor, how its keys travel).
     let mut pending: Option<Finish> = None;
+    let mut kinds: &[u8] = &[];
     let mut i = 0;
     while i < b.len() {
         match b[i] {
@@ -1303,8 +1518,15 @@ pub fn minify(json: &str) -> (String, u64) {
                 } else if let Some(f) = marked_key(s)
                     && b[i..].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b':')
                 {
+                    let mut key = &s[8..];
+                    if f == Finish::Cursor
+                        && let Some(dot) = key.iter().position(|&c| c == b'.')
+                    {
+                        kinds = &key[..dot];
+                        key = &key[dot + 1..];
+                    }
                     out.push(b'"');
-                    out.extend_from_slice(&s[8..]);
+                    out.extend_from_slice(key);
                     pending = Some(f);
                 } else {
                     out.extend_from_slice(s);
@@ -1312,6 +1534,14 @@ pub fn minify(json: &str) -> (String, u64) {
                 continue;
             }
             b' ' | b'\n' | b'\t' | b'\r' => {}
+            b'[' if pending == Some(Finish::Cursor) => {
+                // A cursor's values: the whole array becomes one string.
+                let end = array_end(b, i);
+                pending = None;
+                cursor_value(kinds, &b[i..end], &mut out);
+                i = end;
+                continue;
+            }
             b':' => {
                 members += 1;
                 out.push(b':');
@@ -1354,6 +1584,70 @@ fn string_end(b: &[u8], start: usize) -> usize {
     b.len().min(i)
 }
 
+/// The index just past the array starting at `start` (a `[`).
+fn array_end(b: &[u8], start: usize) -> usize {
+    let mut depth = 0usize;
+    let mut i = start;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                i = string_end(b, i);
+                continue;
+            }
+            b'[' => depth += 1,
+            b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    b.len()
+}
+
+/// Writes a cursor from PostgreSQL's `[scope hash, key values...]`, each key as `kinds` says,
+/// exactly as `domain::cursor` encodes it (`null` when it is not such an array).
+fn cursor_value(kinds: &[u8], array: &[u8], out: &mut Vec<u8>) {
+    match encode_cursor(kinds, array) {
+        Some(c) => {
+            out.push(b'"');
+            out.extend_from_slice(c.as_bytes());
+            out.push(b'"');
+        }
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn encode_cursor(kinds: &[u8], array: &[u8]) -> Option<String> {
+    use crate::domain::cursor::{Cursor, KeyValue};
+    use serde_json::Value as J;
+    let values: Vec<J> = serde_json::from_slice(array).ok()?;
+    let (scope, keys) = values.split_first()?;
+    let scope = u64::from_str_radix(scope.as_str()?, 16).ok()?;
+    if keys.len() != kinds.len() {
+        return None;
+    }
+    let mut key_values = Vec::with_capacity(keys.len());
+    for (v, kind) in keys.iter().zip(kinds) {
+        key_values.push(match (v, kind) {
+            (J::Null, _) => KeyValue::Null,
+            (J::Number(n), b'I') => KeyValue::Int(n.as_i64()?),
+            (J::String(t), b'T') => {
+                let mut text = Vec::with_capacity(t.len() + 12);
+                finish(Finish::DateTime, format!("\"{t}\"").as_bytes(), &mut text);
+                let text = String::from_utf8(text).ok()?;
+                KeyValue::Text(text.trim_matches('"').to_string())
+            }
+            (J::String(t), b'D' | b'S') => KeyValue::Text(t.clone()),
+            _ => return None,
+        });
+    }
+    Some(Cursor::with_scope_hash(scope, key_values).encode())
+}
+
 /// What a key string (quotes included) marks its value for: `"\u0001<code><key>"`.
 fn marked_key(s: &[u8]) -> Option<Finish> {
     if s.len() > 9 && s.starts_with(b"\"\\u0001") {
@@ -1382,6 +1676,8 @@ fn finish(f: Finish, token: &[u8], out: &mut Vec<u8>) {
                 out.extend_from_slice(b".0");
             }
         }
+        // Null (an empty page's cursor); arrays are finished by `cursor_value`.
+        Finish::Cursor => out.extend_from_slice(token),
         Finish::DateTime => {
             // "YYYY-MM-DDTHH:MM:SS[.f{1,6}]" (UTC) as chrono's to_rfc3339 writes it: the
             // fraction as milliseconds or microseconds, then the offset.
@@ -1419,15 +1715,6 @@ mod tests {
     }
 
     #[test]
-    fn columns_of_reads_one_row_alias_and_skips_the_numbering() {
-        let sql = "json_build_object('id', t1.\"id\", 'n', t1.\"__rn\", 'x', t11.\"title\", \
-                   'y', xt1.\"body\", 'p', (SELECT 1 FROM s WHERE s.\"a\" = t1.\"published_at\"))";
-        let cols: Vec<&str> = columns_of(sql, "t1").into_iter().collect();
-        assert_eq!(cols, ["id", "published_at"]);
-        assert!(columns_of("t1.", "t1").is_empty());
-    }
-
-    #[test]
     fn minify_drops_whitespace_outside_strings_and_counts_members() {
         let (s, n) =
             minify("{\"a\" : [{\"b\" : \"x : y\"}, \n {\"b\" : \"\\\" :\"}], \"c\" : null}");
@@ -1440,6 +1727,43 @@ mod tests {
         let (s, n) = minify("{\"k\" : \"x\\\\\", \"m\" : \"é : ü\"}");
         assert_eq!(s, "{\"k\":\"x\\\\\",\"m\":\"é : ü\"}");
         assert_eq!(n, 2);
+    }
+
+    #[test]
+    fn minify_finishes_cursors_the_way_clients_send_them_back() {
+        use crate::domain::cursor::{Cursor, KeyValue};
+        let scope = format!("{:016x}", scope_hash("articles by date"));
+        let pg = format!(
+            r#"{{"\u0001KTI.endCursor" : ["{scope}", "2024-05-01T10:00:00.5", 12], "\u0001KDSI.c" : ["{scope}", null, "a \"b\" ]", -3], "\u0001KTI.none" : null, "n" : 1}}"#
+        );
+        let (s, members) = minify(&pg);
+        assert_eq!(members, 4);
+        let body: serde_json::Value = serde_json::from_str(&s).unwrap();
+        let parsed = |k: &str| {
+            Cursor::parse(body[k].as_str().unwrap(), "articles by date")
+                .unwrap()
+                .into_values()
+        };
+        assert_eq!(
+            parsed("endCursor"),
+            [
+                KeyValue::Text("2024-05-01T10:00:00.500+00:00".into()),
+                KeyValue::Int(12)
+            ]
+        );
+        assert_eq!(
+            parsed("c"),
+            [
+                KeyValue::Null,
+                KeyValue::Text("a \"b\" ]".into()),
+                KeyValue::Int(-3)
+            ]
+        );
+        assert!(body["none"].is_null());
+        assert_eq!(body["n"], 1);
+        // Not a cursor's array (a key too many): null, never a cursor that would not parse.
+        let (s, _) = minify(&format!(r#"{{"\u0001KI.c" : ["{scope}", 1, 2]}}"#));
+        assert_eq!(s, r#"{"c":null}"#);
     }
 
     #[test]

@@ -678,8 +678,12 @@ async fn run_operation(
     {
         if !reads.is_validated(&gql.query) {
             validate_after = Some(gql.query.clone());
-        } else if let Some(c) = reads.compile(doc, gql.operation_name.as_deref(), &gql.variables)
-            && c.requested_cost <= limits.max_complexity
+        } else if let Some(c) = reads.compile(
+            &gql.query,
+            doc,
+            gql.operation_name.as_deref(),
+            &gql.variables,
+        ) && c.requested_cost <= limits.max_complexity
         {
             let (requested, depth) = (c.requested_cost, c.depth);
             match tokio::time::timeout(limits.request_timeout, reads.run(&state.db, c)).await {

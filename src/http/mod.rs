@@ -273,10 +273,11 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "Memory held by the response cache (bodies plus bookkeeping).",
         bytes as u64,
     );
-    let (runs, failures) = state.compiled.as_ref().map_or((0, 0), |c| {
+    let (runs, failures, texts_reused) = state.compiled.as_ref().map_or((0, 0, 0), |c| {
         (
             c.runs.load(Ordering::Relaxed),
             c.failures.load(Ordering::Relaxed),
+            c.statement_hits.load(Ordering::Relaxed),
         )
     });
     metric(
@@ -284,6 +285,12 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         "counter",
         "Reads answered by one compiled SQL statement (PostgreSQL).",
         runs,
+    );
+    metric(
+        "newsgraph_compiled_statement_reuses_total",
+        "counter",
+        "Compilations that reused the statement text of an earlier request of the same shape.",
+        texts_reused,
     );
     metric(
         "newsgraph_compiled_read_failures_total",
