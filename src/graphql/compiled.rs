@@ -1163,19 +1163,14 @@ impl<'d> Cx<'d> {
                             "hasNextPage" => format!("(count(*) > {n})"),
                             "hasPreviousPage" => sql_bool(list.has_cursor).into(),
                             // Only the first and last rows' cursors are computed.
-                            "startCursor" => {
+                            name @ ("startCursor" | "endCursor") => {
                                 used.extend(list.keys.iter().map(|k| k.col.as_str()));
+                                let rn = match name {
+                                    "startCursor" => "1".to_string(),
+                                    _ => format!("LEAST({a}.\"__n\", {n})"),
+                                };
                                 let c = format!(
-                                    "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = 1))[1]",
-                                    cursor(scope.as_ref())?
-                                );
-                                info.push(pair_cursor(ikey, &kinds, &c));
-                                continue;
-                            }
-                            "endCursor" => {
-                                used.extend(list.keys.iter().map(|k| k.col.as_str()));
-                                let c = format!(
-                                    "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = LEAST({a}.\"__n\", {n})))[1]",
+                                    "(array_agg({}) FILTER (WHERE {a}.\"__rn\" = {rn}))[1]",
                                     cursor(scope.as_ref())?
                                 );
                                 info.push(pair_cursor(ikey, &kinds, &c));
