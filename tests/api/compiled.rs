@@ -418,6 +418,44 @@ async fn a_compiled_read_is_one_sql_statement_whatever_the_rows() {
     p.teardown().await;
 }
 
+/// The value of one `/metrics` counter.
+async fn counter(app: &TestApp, name: &str) -> u64 {
+    let metrics = app.metrics().await;
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+}
+
+#[tokio::test]
+async fn a_statement_text_is_written_once_per_shape_and_reused_for_other_values() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    let reuses = "newsgraph_compiled_statement_reuses_total";
+    let front = both_ways(&p, Q1, json!({ "first": 3 })).await;
+    let articles = ids(&front, &["data", "articles", "nodes"]);
+    let q6 = "query ArticleById($id: ID!) { article(id: $id) { id title source publishedAt } }";
+    // The first compiled run writes the text; other ids reuse it.
+    for id in &articles {
+        both_ways(&p, q6, json!({ "id": id })).await;
+    }
+    assert_eq!(counter(app, reuses).await, 2);
+    // Another page size is another text (written, not reused), then reused in its turn; a
+    // cursor is another shape again. Every answer is still the resolvers' (both_ways).
+    let q = "query Page($first: Int!, $after: String) { articles(first: $first, after: $after) { pageInfo { endCursor } nodes { id title } } }";
+    let page = both_ways(&p, q, json!({ "first": 2 })).await;
+    let after = page["data"]["articles"]["pageInfo"]["endCursor"].clone();
+    both_ways(&p, q, json!({ "first": 4 })).await;
+    both_ways(&p, q, json!({ "first": 2, "after": after })).await;
+    assert_eq!(counter(app, reuses).await, 2);
+    both_ways(&p, q, json!({ "first": 4, "after": null })).await;
+    let page2 = both_ways(&p, q, json!({ "first": 2, "after": after })).await;
+    let after2 = page2["data"]["articles"]["pageInfo"]["endCursor"].clone();
+    both_ways(&p, q, json!({ "first": 2, "after": after2 })).await;
+    assert_eq!(counter(app, reuses).await, 5);
+    p.teardown().await;
+}
+
 #[tokio::test]
 async fn compiled_reads_recover_when_their_connections_are_killed() {
     use sea_orm::ConnectionTrait;
