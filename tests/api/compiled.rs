@@ -418,15 +418,6 @@ async fn a_compiled_read_is_one_sql_statement_whatever_the_rows() {
     p.teardown().await;
 }
 
-/// The value of one `/metrics` counter.
-async fn counter(app: &TestApp, name: &str) -> u64 {
-    let metrics = app.metrics().await;
-    metrics
-        .lines()
-        .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
-        .unwrap_or_else(|| panic!("no {name} in {metrics}"))
-}
-
 #[tokio::test]
 async fn a_statement_text_is_written_once_per_shape_and_reused_for_other_values() {
     let Some(p) = graph().await else { return };
@@ -439,7 +430,7 @@ async fn a_statement_text_is_written_once_per_shape_and_reused_for_other_values(
     for id in &articles {
         both_ways(&p, q6, json!({ "id": id })).await;
     }
-    assert_eq!(counter(app, reuses).await, 2);
+    assert_eq!(app.counter(reuses).await, 2);
     // Another page size is another text (written, not reused), then reused in its turn; a
     // cursor is another shape again. Every answer is still the resolvers' (both_ways).
     let q = "query Page($first: Int!, $after: String) { articles(first: $first, after: $after) { pageInfo { endCursor } nodes { id title } } }";
@@ -447,12 +438,12 @@ async fn a_statement_text_is_written_once_per_shape_and_reused_for_other_values(
     let after = page["data"]["articles"]["pageInfo"]["endCursor"].clone();
     both_ways(&p, q, json!({ "first": 4 })).await;
     both_ways(&p, q, json!({ "first": 2, "after": after })).await;
-    assert_eq!(counter(app, reuses).await, 2);
+    assert_eq!(app.counter(reuses).await, 2);
     both_ways(&p, q, json!({ "first": 4, "after": null })).await;
     let page2 = both_ways(&p, q, json!({ "first": 2, "after": after })).await;
     let after2 = page2["data"]["articles"]["pageInfo"]["endCursor"].clone();
     both_ways(&p, q, json!({ "first": 2, "after": after2 })).await;
-    assert_eq!(counter(app, reuses).await, 5);
+    assert_eq!(app.counter(reuses).await, 5);
     p.teardown().await;
 }
 

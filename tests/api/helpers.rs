@@ -268,6 +268,15 @@ impl TestApp {
             .unwrap_or(0)
     }
 
+    /// The value of one `/metrics` counter or gauge.
+    pub async fn counter(&self, name: &str) -> u64 {
+        let metrics = self.metrics().await;
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {metrics}"))
+    }
+
     /// The text of `/metrics`.
     pub async fn metrics(&self) -> String {
         self.client
