@@ -130,17 +130,27 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
             a_rps, b_rps = med([a["rps"] for a, _ in pairs]), med([b["rps"] for _, b in pairs])
             a_p99, b_p99 = med([a["p99_ms"] for a, _ in pairs]), med([b["p99_ms"] for _, b in pairs])
             rounds = f" (rounds: {', '.join(f'{x:.2f}' for x in ratios)})" if len(pairs) > 1 else ""
+            # Page 2 is the first page after a cursor: page 200 / page 2 is what depth costs,
+            # page 2 / page 1 what any page after a cursor costs over the first.
+            twos = [(r[("q7_page_2", c)], r[("q7_page_200", c)]) for r in q7
+                    if ("q7_page_2", c) in r and ("q7_page_200", c) in r]
+            deep = ""
+            if twos:
+                d_rps = med([a["rps"] for a, _ in twos])
+                deep = (f", page 2 {d_rps:,.0f} (p99 {med([a['p99_ms'] for a, _ in twos]):g} ms); "
+                        f"page {page} / page 2 {med(sorted(b['rps'] / a['rps'] for a, b in twos)):.2f}")
             parts.append(f"c={c}: page 1 {a_rps:,.0f} req/s (p99 {a_p99:g} ms), page {page} {b_rps:,.0f} "
-                         f"(p99 {b_p99:g} ms), ratio {med(ratios):.2f}{rounds}")
+                         f"(p99 {b_p99:g} ms){deep}; page {page} / page 1 {med(ratios):.2f}{rounds}")
         n = max(len(q7), 1)
         print(f"- q7 keyset paging, uncached (target: page 200 within 10% of page 1; "
               f"{'median of ' + str(n) + ' rounds' if n > 1 else 'one round'}): " + "; ".join(parts) + ".")
+    label = lambda q: q.replace("_page_", " page ") if q.startswith("q7") else q.split("_")[0]
     per = {q: v["statements_per_request"] for q, v in stm.items() if isinstance(v, dict)}
     ex = {q.split('_')[0]: v.get("executor", "?") for q, v in stm.items() if isinstance(v, dict)}
     print("- Which executor answered each operation in the uncached run (`newsgraph-executor`): "
           + ", ".join(f"{q} {e}" for q, e in ex.items()) + ".")
     print("- SQL statements per request, uncached (fixed by the query's shape, not its rows; a cache hit runs none "
-          "on PostgreSQL): " + ", ".join(f"{q.split('_')[0]} {n:g}" for q, n in per.items()) + ".")
+          "on PostgreSQL): " + ", ".join(f"{label(q)} {n:g}" for q, n in per.items()) + ".")
     print(f"- Peak server RSS over the whole run: {' / '.join(f'{x:.0f} MB' for x in rss)} (cached / uncached server; target < 100 MB at c=32).")
     print(f"- Start-up to ready (process start → /ready 200, release, existing database): {ready_ms} ms (target < 1 s).")
     summary = os.path.join(raw, "summary.md")

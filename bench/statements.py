@@ -4,8 +4,9 @@
 usage: bench/statements.py GRAPHQL_URL METRICS_URL DIALECT_DIR OUT_DIALECT_DIR QUERIES > statements.json
 
 1. Copies DIALECT_DIR to OUT_DIALECT_DIR and writes the variables of q7 there: page 1 of the
-   articles (newest first) and page 200 reached by walking the keyset cursors (or the last page
-   when the data set has fewer than 200 pages), ten cursors around it so wrk cycles bodies.
+   articles (newest first), page 2 (the first page after a cursor) and page 200 reached by
+   walking the keyset cursors (or the last page when the data set has fewer than 200 pages), ten
+   cursors around it so wrk cycles bodies.
 2. For each query, sends every body once (a warm-up, so caches do not hide statements), then
    each again while reading newsgraph_sql_statements_total before and after: statements per
    request = delta / bodies, and which executor answered (the `newsgraph-executor` header:
@@ -55,10 +56,13 @@ def q7_vars(url, dialect):
     picked = cursors[max(0, target - 5):target + 5]
     with open(os.path.join(dialect, "q7_page_1.vars.jsonl"), "w") as f:
         f.write(json.dumps({"first": PAGE_SIZE, "after": None}) + "\n")
+    with open(os.path.join(dialect, "q7_page_2.vars.jsonl"), "w") as f:
+        f.write(json.dumps({"first": PAGE_SIZE, "after": cursors[0]}) + "\n")
     with open(os.path.join(dialect, "q7_page_200.vars.jsonl"), "w") as f:
         for c in picked:
             f.write(json.dumps({"first": PAGE_SIZE, "after": c}) + "\n")
-    shutil.copy(os.path.join(dialect, "q7_page_1.graphql"), os.path.join(dialect, "q7_page_200.graphql"))
+    for page in ("q7_page_2", "q7_page_200"):
+        shutil.copy(os.path.join(dialect, "q7_page_1.graphql"), os.path.join(dialect, page + ".graphql"))
     return target + 2
 
 
