@@ -172,4 +172,18 @@ fn an_unreachable_database_ends_the_process_with_a_one_line_reason() {
         String::from_utf8_lossy(&bad.stderr)
             .contains("DATABASE_URL must start with postgres:// or sqlite://")
     );
+    for cost in ["cheap", "-1", "0", "NaN"] {
+        let bad = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+            .env("NEWSGRAPH_PG_RANDOM_PAGE_COST", cost)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap();
+        assert!(!bad.status.success());
+        let err = String::from_utf8_lossy(&bad.stderr);
+        assert!(
+            err.contains("NEWSGRAPH_PG_RANDOM_PAGE_COST must be a positive number"),
+            "{cost}: {err}"
+        );
+    }
 }

@@ -189,6 +189,7 @@ fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings
         response_cache: false,
         response_cache_bytes: 32 << 20,
         compiled_reads: true,
+        pg_random_page_cost: Some(1.1),
     }
 }
 
