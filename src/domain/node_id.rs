@@ -73,6 +73,40 @@ impl NodeId {
         URL_SAFE_NO_PAD.encode(format!("{}:{}", self.kind, self.id))
     }
 
+    /// Appends [`NodeId::encode`]'s text to `out` without allocating (the compiled read path
+    /// writes one per id in a response).
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        // "Organization:-2147483648" is the longest: 24 bytes.
+        let mut raw = [0u8; 24];
+        let kind = self.kind.as_str().as_bytes();
+        raw[..kind.len()].copy_from_slice(kind);
+        raw[kind.len()] = b':';
+        let mut n = kind.len() + 1;
+        let mut digits = [0u8; 11];
+        let mut d = digits.len();
+        let mut v = self.id.unsigned_abs();
+        loop {
+            d -= 1;
+            digits[d] = b'0' + (v % 10) as u8;
+            v /= 10;
+            if v == 0 {
+                break;
+            }
+        }
+        if self.id < 0 {
+            d -= 1;
+            digits[d] = b'-';
+        }
+        raw[n..n + digits.len() - d].copy_from_slice(&digits[d..]);
+        n += digits.len() - d;
+        let start = out.len();
+        out.resize(start + base64::encoded_len(n, false).unwrap_or(0), 0);
+        let written = URL_SAFE_NO_PAD
+            .encode_slice(&raw[..n], &mut out[start..])
+            .unwrap_or(0);
+        out.truncate(start + written);
+    }
+
     pub fn parse(raw: &str) -> Result<Self, NodeIdError> {
         let malformed = || NodeIdError::Malformed(truncate(raw));
         let bytes = URL_SAFE_NO_PAD
@@ -114,6 +148,18 @@ fn truncate(raw: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn encode_into_writes_what_encode_returns() {
+        for kind in NodeKind::ALL {
+            for id in [1, 9, 10, 12345, i32::MAX, -1, i32::MIN] {
+                let n = NodeId::new(kind, id);
+                let mut out = b"x".to_vec();
+                n.encode_into(&mut out);
+                assert_eq!(out, format!("x{}", n.encode()).into_bytes(), "{kind} {id}");
+            }
+        }
+    }
 
     #[test]
     fn every_kind_round_trips() {

@@ -214,6 +214,9 @@ impl CompiledReads {
     }
 }
 
+/// What an object none of whose fields apply is written as.
+const NULL_OBJECT: &str = "NULL::json";
+
 /// `json_build_object` takes at most 100 arguments.
 const MAX_KEYS: usize = 50;
 
@@ -758,7 +761,7 @@ impl<'d> Cx<'d> {
         let fields = self.fields(sets, ty)?;
         if fields.is_empty() {
             // An object none of whose fragments apply answers null, as with the resolvers.
-            return Some("NULL::json".into());
+            return Some(NULL_OBJECT.into());
         }
         if fields.len() > MAX_KEYS {
             return None;
@@ -828,6 +831,12 @@ impl<'d> Cx<'d> {
     fn single(&mut self, ty: &str, fk: &str, sets: &[&'d SelectionSet]) -> Option<String> {
         let row = self.alias();
         let obj = self.object(ty, &row, sets, None)?;
+        if obj == NULL_OBJECT {
+            // Null whether or not the row exists (a union member none of whose fragments
+            // apply): no lookup (a casualty's `reportedBy { ... on Organization }` looked up
+            // every person reporter only to answer null).
+            return Some(obj);
+        }
         if !self.emit {
             return Some(String::new());
         }
@@ -1064,9 +1073,8 @@ impl<'d> Cx<'d> {
         list: List<'_, E>,
         sets: &[&'d SelectionSet],
     ) -> Option<String> {
-        let conn_ty = format!("{target}Connection");
-        let edge_ty = format!("{target}Edge");
-        let fields = self.fields(sets, &conn_ty)?;
+        let (conn_ty, edge_ty) = connection_types(target)?;
+        let fields = self.fields(sets, conn_ty)?;
         if fields.len() > MAX_KEYS {
             return None;
         }
@@ -1078,11 +1086,11 @@ impl<'d> Cx<'d> {
             list.scope.is_some()
         ));
         let emit = self.emit;
-        let in_page = format!("{a}.\"__rn\" <= {n}");
-        let agg = |expr: &str| {
-            format!(
-                "coalesce(json_agg({expr} ORDER BY {a}.\"__rn\") FILTER (WHERE {in_page}), '[]'::json)"
-            )
+        let agg = |expr: &str| match emit {
+            true => format!(
+                "coalesce(json_agg({expr} ORDER BY {a}.\"__rn\") FILTER (WHERE {a}.\"__rn\" <= {n}), '[]'::json)"
+            ),
+            false => String::new(),
         };
         // The scope's hash is a parameter, so the statement's text does not depend on the
         // parent row (one prepared statement for every person's page, not one each).
@@ -1098,7 +1106,10 @@ impl<'d> Cx<'d> {
                 false => String::new(),
             })
         };
-        let kinds = cursor_kinds::<E>(list.keys);
+        let kinds = match emit {
+            true => cursor_kinds::<E>(list.keys),
+            false => String::new(),
+        };
         // The columns of the page's rows the response reads.
         let mut used: BTreeSet<&'static str> = BTreeSet::new();
         let mut parts = Vec::new();
@@ -1116,7 +1127,7 @@ impl<'d> Cx<'d> {
                     agg(&obj)
                 }
                 "edges" => {
-                    let edge_fields = self.fields(&sub, &edge_ty)?;
+                    let edge_fields = self.fields(&sub, edge_ty)?;
                     if edge_fields.len() > MAX_KEYS {
                         return None;
                     }
@@ -1149,7 +1160,10 @@ impl<'d> Cx<'d> {
                     let mut all = list.select.clone();
                     all.clear_order_by();
                     let inner = self.statement(&all);
-                    format!("(SELECT count(*) FROM ({inner}) c)")
+                    match emit {
+                        true => format!("(SELECT count(*) FROM ({inner}) c)"),
+                        false => String::new(),
+                    }
                 }
                 "pageInfo" => {
                     let info_fields = self.fields(&sub, "PageInfo")?;
@@ -1158,7 +1172,12 @@ impl<'d> Cx<'d> {
                     }
                     let mut info = Vec::new();
                     for (ikey, ifs) in info_fields {
-                        let e = match ifs[0].node.name.node.as_str() {
+                        let name = ifs[0].node.name.node.as_str();
+                        if !emit && matches!(name, "__typename" | "hasNextPage" | "hasPreviousPage")
+                        {
+                            continue;
+                        }
+                        let e = match name {
                             "__typename" => "'PageInfo'".to_string(),
                             "hasNextPage" => format!("(count(*) > {n})"),
                             "hasPreviousPage" => sql_bool(list.has_cursor).into(),
@@ -1180,11 +1199,16 @@ impl<'d> Cx<'d> {
                         };
                         info.push(pair(ikey, &e));
                     }
-                    json_object(&info)?
+                    match emit {
+                        true => json_object(&info)?,
+                        false => String::new(),
+                    }
                 }
                 _ => return None,
             };
-            parts.push(pair(key, &expr));
+            if emit {
+                parts.push(pair(key, &expr));
+            }
         }
         let rows = self.page_rows(list, &a, &used)?;
         if !emit {
@@ -1331,6 +1355,19 @@ impl<'d> Cx<'d> {
 }
 
 /// The type a field's selection set is on (for the cost walk).
+/// The connection and edge type names of a list of `target`.
+fn connection_types(target: &str) -> Option<(&'static str, &'static str)> {
+    Some(match target {
+        "Article" => ("ArticleConnection", "ArticleEdge"),
+        "Person" => ("PersonConnection", "PersonEdge"),
+        "Organization" => ("OrganizationConnection", "OrganizationEdge"),
+        "Statement" => ("StatementConnection", "StatementEdge"),
+        "Location" => ("LocationConnection", "LocationEdge"),
+        "Casualty" => ("CasualtyConnection", "CasualtyEdge"),
+        _ => return None,
+    })
+}
+
 fn child_type(ty: &str, field: &str) -> Option<String> {
     if field == "__typename" {
         return Some(String::new());
@@ -1661,7 +1698,7 @@ fn finish(f: Finish, token: &[u8], out: &mut Vec<u8>) {
         Finish::Id(kind) => match std::str::from_utf8(token).ok().and_then(|t| t.parse().ok()) {
             Some(id) => {
                 out.push(b'"');
-                out.extend_from_slice(NodeId::new(kind, id).encode().as_bytes());
+                NodeId::new(kind, id).encode_into(out);
                 out.push(b'"');
             }
             None => out.extend_from_slice(token),

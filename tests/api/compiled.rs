@@ -147,6 +147,38 @@ async fn the_benchmark_operations_compile_to_the_same_answers() {
 }
 
 #[tokio::test]
+async fn a_union_member_no_fragment_selects_is_null_both_ways() {
+    let Some(p) = graph().await else { return };
+    // Figures reported by people and by organizations, each asked for with a fragment on
+    // only one of the two: the other answers null (the compiled statement skips its lookup).
+    // (The generator's reporters are organizations: one article's figures get a person.)
+    let sizes = generate::Sizes::at_scale(0.005);
+    let mut by_person = generate::article(&sizes, 0);
+    by_person.url = "https://news.example/reported-by-a-person".into();
+    let who = by_person.people[0].reference.clone();
+    assert!(!by_person.casualties.is_empty());
+    for c in &mut by_person.casualties {
+        c.reported_by_ref = Some(who.clone());
+    }
+    p.app.ingest(&by_person).await;
+    let who = "{ articles(first: 100) { nodes { casualties(first: 10) { nodes { reportedBy { __typename } } } } } }";
+    let kinds = both_ways(&p, who, json!({})).await.to_string();
+    assert!(
+        kinds.contains("\"Person\"") && kinds.contains("\"Organization\""),
+        "{kinds}"
+    );
+    for only in ["... on Organization { name }", "... on Person { id name }"] {
+        let q = format!(
+            "{{ articles(first: 100) {{ nodes {{ casualties(first: 10) {{ nodes {{ id reportedBy {{ {only} }} }} }} }} }} }}"
+        );
+        let body = both_ways(&p, &q, json!({})).await.to_string();
+        assert!(body.contains("\"reportedBy\":null"), "{only}: {body}");
+        assert!(body.contains("\"reportedBy\":{\""), "{only}: {body}");
+    }
+    p.teardown().await;
+}
+
+#[tokio::test]
 async fn keyset_pages_walk_the_whole_list_identically_both_ways() {
     let Some(p) = graph().await else { return };
     let app = &p.app;
