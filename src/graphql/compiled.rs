@@ -1354,7 +1354,6 @@ impl<'d> Cx<'d> {
     }
 }
 
-/// The type a field's selection set is on (for the cost walk).
 /// The connection and edge type names of a list of `target`.
 fn connection_types(target: &str) -> Option<(&'static str, &'static str)> {
     Some(match target {
@@ -1368,6 +1367,7 @@ fn connection_types(target: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
+/// The type a field's selection set is on (for the cost walk).
 fn child_type(ty: &str, field: &str) -> Option<String> {
     if field == "__typename" {
         return Some(String::new());
