@@ -147,6 +147,40 @@ async fn the_benchmark_operations_compile_to_the_same_answers() {
 }
 
 #[tokio::test]
+async fn sessions_run_with_the_configured_random_page_cost() {
+    use sea_orm::sqlx::postgres::{PgConnectOptions, PgConnection};
+    use sea_orm::sqlx::{Connection, Row};
+    if postgres_skipped() {
+        return;
+    }
+    async fn show(opts: PgConnectOptions) -> String {
+        let mut c = PgConnection::connect_with(&opts).await.unwrap();
+        let row = sea_orm::sqlx::query("SHOW random_page_cost")
+            .fetch_one(&mut c)
+            .await
+            .unwrap();
+        row.get::<String, _>(0)
+    }
+    let app = spawn_app_with(Backend::Postgres, false).await;
+    let (mut set, mut kept) = (None, None);
+    let a = spawn_app_at(&app.database_url, |s| {
+        s.pg_random_page_cost = Some(1.7);
+        set = s.direct_pg_options();
+    })
+    .await;
+    let b = spawn_app_at(&app.database_url, |s| {
+        s.pg_random_page_cost = None;
+        kept = s.direct_pg_options();
+    })
+    .await;
+    assert_eq!(show(set.unwrap()).await, "1.7");
+    let plain: PgConnectOptions = app.database_url.parse().unwrap();
+    assert_eq!(show(kept.unwrap()).await, show(plain).await);
+    drop((a, b));
+    app.teardown().await;
+}
+
+#[tokio::test]
 async fn a_union_member_no_fragment_selects_is_null_both_ways() {
     let Some(p) = graph().await else { return };
     // Figures reported by people and by organizations, each asked for with a fragment on
