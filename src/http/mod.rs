@@ -56,6 +56,10 @@ pub fn server(listener: TcpListener, state: Arc<AppState>) -> std::io::Result<Se
     // Signals are handled by `Application::run_until_stopped`, which closes subscriptions
     // once in-flight requests have drained.
     .disable_signals()
+    // Nagle's algorithm holds the tail of a response written in two parts (a body larger than
+    // the socket's free send buffer) until the client acknowledges the first, and clients
+    // delay that acknowledgement by 40-200 ms.
+    .tcp_nodelay(true)
     .shutdown_timeout(30)
     .listen(listener)?
     .run();
