@@ -50,6 +50,41 @@ const MAX_VALIDATED: usize = 4096;
 /// Compiled statement texts remembered, by query text and shape (at most this many).
 const MAX_STATEMENTS: usize = 4096;
 
+/// Sub-statements that read no request's values (a nested list's page without a cursor, its
+/// count, a place's children), by everything their construction depends on: their text (with
+/// placeholders from `$1`) and values, built with sea-query once instead of at every request.
+#[derive(Default)]
+pub struct StatementMemo {
+    built: std::sync::RwLock<HashMap<String, Built>>,
+}
+
+/// A sub-statement's text and values.
+type Built = std::sync::Arc<(String, Vec<sea_orm::Value>)>;
+
+/// Sub-statements remembered (at most this many).
+const MAX_MEMO: usize = 4096;
+
+impl StatementMemo {
+    fn get_or_build(
+        &self,
+        key: String,
+        build: impl FnOnce() -> SelectStatement,
+    ) -> Built {
+        if let Some(hit) = self.built.read().ok().and_then(|m| m.get(&key).cloned()) {
+            return hit;
+        }
+        let (sql, values) = build().build(PostgresQueryBuilder);
+        let built = std::sync::Arc::new((sql, values.0));
+        if let Ok(mut m) = self.built.write() {
+            if m.len() >= MAX_MEMO {
+                m.clear();
+            }
+            m.insert(key, built.clone());
+        }
+        built
+    }
+}
+
 /// What a compiled statement's text depends on: the query text, the operation and the shape
 /// of the variables' values (see [`Cx::shape`]); never the values that go into parameters.
 type StatementKey = (Box<str>, Option<Box<str>>, String);
@@ -66,6 +101,8 @@ pub struct CompiledReads {
     /// only computes its parameters (a fifth of the server's CPU on a keyset page was
     /// writing the same SQL text again).
     statements: std::sync::RwLock<HashMap<StatementKey, std::sync::Arc<str>>>,
+    /// Sub-statements built once (see [`StatementMemo`]).
+    memo: StatementMemo,
     /// Compilations whose statement text was remembered.
     pub statement_hits: std::sync::atomic::AtomicU64,
     /// Requests answered by a compiled statement.
@@ -95,7 +132,8 @@ impl CompiledReads {
         variables: &Variables,
     ) -> Option<Compiled> {
         use std::sync::atomic::Ordering::Relaxed;
-        let params = pass(doc, operation_name, variables, &self.totals, false)?;
+        let memo = Some(&self.memo);
+        let params = pass(doc, operation_name, variables, &self.totals, memo, false)?;
         let key: StatementKey = (
             query.into(),
             operation_name.map(Into::into),
@@ -108,10 +146,10 @@ impl CompiledReads {
             .and_then(|m| m.get(&key).cloned());
         if let Some(sql) = known {
             self.statement_hits.fetch_add(1, Relaxed);
-            // Debug builds (the tests) check every remembered text against a fresh one (the
-            // parameters too, unless the roll-ups changed in between).
+            // Debug builds (the tests) check every remembered text against a fresh one, built
+            // without the memo (the parameters too, unless the roll-ups changed in between).
             if cfg!(debug_assertions) {
-                let fresh = pass(doc, operation_name, variables, &self.totals, true)?;
+                let fresh = pass(doc, operation_name, variables, &self.totals, None, true)?;
                 assert_eq!(
                     (&*sql, &params.shape),
                     (fresh.sql.as_str(), &fresh.shape),
@@ -124,7 +162,7 @@ impl CompiledReads {
             return Some(params.compiled(sql));
         }
         // The parameters are this pass's (the roll-ups may have moved since the first).
-        let full = pass(doc, operation_name, variables, &self.totals, true)?;
+        let full = pass(doc, operation_name, variables, &self.totals, memo, true)?;
         let sql: std::sync::Arc<str> = full.sql.as_str().into();
         if full.shape != params.shape {
             // Never expected: both passes make the same choices. Nothing is remembered.
@@ -227,7 +265,7 @@ pub fn compile(
     variables: &Variables,
     totals: &TotalsCache,
 ) -> Option<Compiled> {
-    let full = pass(doc, operation_name, variables, totals, true)?;
+    let full = pass(doc, operation_name, variables, totals, None, true)?;
     let sql = full.sql.as_str().into();
     Some(full.compiled(sql))
 }
@@ -263,6 +301,7 @@ fn pass(
     operation_name: Option<&str>,
     variables: &Variables,
     totals: &TotalsCache,
+    memo: Option<&StatementMemo>,
     emit: bool,
 ) -> Option<Pass> {
     let op = operation(doc, operation_name)?;
@@ -288,6 +327,7 @@ fn pass(
         aliases: 0,
         totals,
         totals_version: None,
+        memo,
         emit,
         shape: String::new(),
     };
@@ -577,6 +617,8 @@ struct Cx<'d> {
     totals: &'d TotalsCache,
     /// The version of the roll-ups used (all of one version, or the query is not compiled).
     totals_version: Option<i64>,
+    /// Where sub-statements that read no request's values are built once (None: always built).
+    memo: Option<&'d StatementMemo>,
     /// Whether the statement's text is written (else only parameters and shape).
     emit: bool,
     /// Every choice the text depends on beyond the document: the text of each sea-query
@@ -615,11 +657,31 @@ impl<'d> Cx<'d> {
     /// A statement built with sea-query, its `$n` placeholders renumbered after ours.
     fn statement(&mut self, stmt: &SelectStatement) -> String {
         let (sql, values) = stmt.build(PostgresQueryBuilder);
-        self.mark(&sql);
+        self.built(&sql, values.0)
+    }
+
+    /// A statement whose construction reads nothing but `key` (never a request's values): from
+    /// the memo when there is one and `key` is given, else built as [`Cx::statement`] does.
+    fn constant_statement(
+        &mut self,
+        key: Option<String>,
+        build: impl FnOnce() -> SelectStatement,
+    ) -> String {
+        match (self.memo, key) {
+            (Some(memo), Some(key)) => {
+                let built = memo.get_or_build(key, build);
+                self.built(&built.0, built.1.clone())
+            }
+            _ => self.statement(&build()),
+        }
+    }
+
+    fn built(&mut self, sql: &str, values: Vec<sea_orm::Value>) -> String {
+        self.mark(sql);
         let offset = self.params.len();
-        self.params.extend(values.0);
+        self.params.extend(values);
         match self.emit {
-            true => renumber(&sql, offset),
+            true => renumber(sql, offset),
             false => String::new(),
         }
     }
@@ -850,7 +912,9 @@ impl<'d> Cx<'d> {
     fn children(&mut self, row: &str, sets: &[&'d SelectionSet]) -> Option<String> {
         use crate::services::relations::ListRel;
         let outer = col(row, "id");
-        let inner = self.statement(&rel::LocationChildren::select(Parents::Of(&outer)));
+        let inner = self.constant_statement(Some(format!("children|{outer}")), || {
+            rel::LocationChildren::select(Parents::Of(&outer))
+        });
         let a = self.alias();
         let obj = self.object("Location", &a, sets, None)?;
         if !self.emit {
@@ -956,7 +1020,12 @@ impl<'d> Cx<'d> {
         let keys = R::keys(opts);
         let scope = parent.known.map(|p| R::scope(p, opts));
         let outer = col(parent.row, "id");
-        let select = R::select(Parents::Of(&outer), opts);
+        let select = || R::select(Parents::Of(&outer), opts);
+        // Without a cursor the page reads nothing from the request: built once per shape.
+        let memo_key = window
+            .cursor
+            .is_none()
+            .then(|| format!("{}|{opts:?}|{outer}", R::NAME));
         let after = match (&window.cursor, &scope) {
             (None, _) => None,
             (Some(_), Some(scope)) => page::after_where(&keys, &window, scope).ok()?,
@@ -964,7 +1033,8 @@ impl<'d> Cx<'d> {
             (Some(_), None) => return None,
         };
         let list = List {
-            select,
+            select: &select,
+            memo_key,
             keys: &keys,
             after,
             limit: window.limit,
@@ -1054,8 +1124,10 @@ impl<'d> Cx<'d> {
         let keys = read::article_keys(order);
         let scope = read::articles_scope(&filter, order);
         let after = page::after_where(&keys, &window, &scope).ok()?;
+        let select = || read::articles_select(sea_orm::DbBackend::Postgres, &filter);
         let list = List {
-            select: read::articles_select(sea_orm::DbBackend::Postgres, &filter),
+            select: &select,
+            memo_key: None,
             keys: &keys,
             after,
             limit: window.limit,
@@ -1157,9 +1229,12 @@ impl<'d> Cx<'d> {
                     }
                 }
                 "totalCount" => {
-                    let mut all = list.select.clone();
-                    all.clear_order_by();
-                    let inner = self.statement(&all);
+                    let key = list.memo_key.as_ref().map(|k| format!("{k}|count"));
+                    let inner = self.constant_statement(key, || {
+                        let mut all = (list.select)();
+                        all.clear_order_by();
+                        all
+                    });
                     match emit {
                         true => format!("(SELECT count(*) FROM ({inner}) c)"),
                         false => String::new(),
@@ -1256,8 +1331,11 @@ impl<'d> Cx<'d> {
         alias: &str,
         used: &BTreeSet<&str>,
     ) -> Option<String> {
-        let mut select = list.select;
-        only_columns::<E>(&mut select, used, list.keys);
+        let select = || {
+            let mut select = (list.select)();
+            only_columns::<E>(&mut select, used, list.keys);
+            select
+        };
         let ordered = |mut q: SelectStatement, cond: Option<Condition>| {
             if let Some(c) = cond {
                 q.cond_where(c);
@@ -1273,7 +1351,11 @@ impl<'d> Cx<'d> {
             Some((m, t)) => (Some(m), t),
         };
         let Some(tail) = tail else {
-            let q = self.statement(&ordered(select, main));
+            let key = match &main {
+                None => list.memo_key.as_ref().map(|k| format!("{k}|rows|{used:?}")),
+                Some(_) => None,
+            };
+            let q = self.constant_statement(key, || ordered(select(), main));
             return Some(match self.emit {
                 true => format!("{q} LIMIT {limit}"),
                 false => String::new(),
@@ -1285,8 +1367,8 @@ impl<'d> Cx<'d> {
         // tail and nothing is sorted again. Rows come out in Append's order (the page's
         // numbering, `row_number() OVER ()`, already relies on rows arriving in order).
         // (A CTE with a one-time filter on its count cost PostgreSQL 10% more to start.)
-        let main = self.statement(&ordered(select.clone(), main));
-        let tail = self.statement(&ordered(select, Some(tail)));
+        let main = self.statement(&ordered(select(), main));
+        let tail = self.statement(&ordered(select(), Some(tail)));
         if !self.emit {
             return Some(String::new());
         }
@@ -1438,7 +1520,10 @@ fn applies(cond: Option<&TypeCondition>, ty: &str) -> bool {
 
 /// One list to page through.
 struct List<'k, E: EntityTrait> {
-    select: SelectStatement,
+    /// The list's SELECT (no order, no limit).
+    select: &'k dyn Fn() -> SelectStatement,
+    /// Set when the list's statements read no request's values: all they depend on.
+    memo_key: Option<String>,
     keys: &'k [SortKey<E>],
     after: Option<(Condition, Option<Condition>)>,
     limit: u64,

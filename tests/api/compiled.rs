@@ -513,6 +513,69 @@ async fn a_statement_text_is_written_once_per_shape_and_reused_for_other_values(
     p.teardown().await;
 }
 
+/// Nested pages without a cursor, their counts and a place's children are built once and
+/// shared by every query text: what differs between two of them at the same place in a query
+/// (the list's options, the columns read, a cursor) must still give each its own statement.
+#[tokio::test]
+async fn lists_built_once_still_differ_by_options_columns_and_cursor() {
+    let Some(p) = graph().await else { return };
+    let app = &p.app;
+    // The person with the most statements, and a place whose sub-places report figures.
+    let people = app
+        .data(
+            "{ people(first: 50) { nodes { id statements(first: 1) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    let person = people["people"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .max_by_key(|n| n["statements"]["totalCount"].as_i64())
+        .unwrap()["id"]
+        .clone();
+    let places = app
+        .data(
+            "{ locations(first: 50) { nodes { id own: casualties(first: 1) { totalCount } all: casualties(first: 1, includeDescendants: true) { totalCount } } } }",
+            json!({}),
+        )
+        .await;
+    let place = places["locations"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["all"]["totalCount"].as_i64() > n["own"]["totalCount"].as_i64())
+        .expect("a place whose sub-places report figures")["id"]
+        .clone();
+
+    // The same text, the order from a variable: one list's options, two statements.
+    let by_order = "query S($id: ID!, $d: OrderDirection!) { person(id: $id) { statements(first: 3, orderBy: { field: SAID_AT, direction: $d }) { totalCount nodes { id saidAt } } } }";
+    let desc = both_ways(&p, by_order, json!({ "id": person, "d": "DESC" })).await;
+    let asc = both_ways(&p, by_order, json!({ "id": person, "d": "ASC" })).await;
+    let path = ["data", "person", "statements", "nodes"];
+    assert!(ids(&desc, &path).len() >= 2, "{desc}");
+    assert_ne!(ids(&desc, &path), ids(&asc, &path));
+    both_ways(&p, by_order, json!({ "id": person, "d": "DESC" })).await;
+    // Another text, the same list at the same place reading other columns.
+    let texts = "query S($id: ID!) { person(id: $id) { statements(first: 3, orderBy: { field: SAID_AT, direction: DESC }) { totalCount nodes { id text article { title } } } } }";
+    both_ways(&p, texts, json!({ "id": person })).await;
+    // A cursor: the page after it is read from the request's values.
+    let paged = "query S($id: ID!, $after: String) { person(id: $id) { statements(first: 1, after: $after, orderBy: { field: SAID_AT, direction: DESC }) { pageInfo { endCursor } nodes { id } } } }";
+    let first = both_ways(&p, paged, json!({ "id": person })).await;
+    let after = first["data"]["person"]["statements"]["pageInfo"]["endCursor"].clone();
+    let second = both_ways(&p, paged, json!({ "id": person, "after": after })).await;
+    assert_ne!(ids(&first, &path), ids(&second, &path));
+
+    // A place's own figures, then with its sub-places', from one text.
+    let figures = "query F($id: ID!, $all: Boolean) { location(id: $id) { children { id name } casualties(first: 50, includeDescendants: $all) { totalCount nodes { id countMin } } } }";
+    let own = both_ways(&p, figures, json!({ "id": place, "all": false })).await;
+    let all = both_ways(&p, figures, json!({ "id": place, "all": true })).await;
+    let total = |b: &Value| b["data"]["location"]["casualties"]["totalCount"].as_i64();
+    assert!(total(&all) > total(&own), "{own} {all}");
+    both_ways(&p, figures, json!({ "id": place, "all": false })).await;
+    p.teardown().await;
+}
+
 #[tokio::test]
 async fn compiled_reads_recover_when_their_connections_are_killed() {
     use sea_orm::ConnectionTrait;
