@@ -65,11 +65,7 @@ type Built = std::sync::Arc<(String, Vec<sea_orm::Value>)>;
 const MAX_MEMO: usize = 4096;
 
 impl StatementMemo {
-    fn get_or_build(
-        &self,
-        key: String,
-        build: impl FnOnce() -> SelectStatement,
-    ) -> Built {
+    fn get_or_build(&self, key: String, build: impl FnOnce() -> SelectStatement) -> Built {
         if let Some(hit) = self.built.read().ok().and_then(|m| m.get(&key).cloned()) {
             return hit;
         }
@@ -1367,8 +1363,9 @@ impl<'d> Cx<'d> {
         // tail and nothing is sorted again. Rows come out in Append's order (the page's
         // numbering, `row_number() OVER ()`, already relies on rows arriving in order).
         // (A CTE with a one-time filter on its count cost PostgreSQL 10% more to start.)
-        let main = self.statement(&ordered(select(), main));
-        let tail = self.statement(&ordered(select(), Some(tail)));
+        let select = select();
+        let main = self.statement(&ordered(select.clone(), main));
+        let tail = self.statement(&ordered(select, Some(tail)));
         if !self.emit {
             return Some(String::new());
         }
