@@ -663,17 +663,30 @@ impl<'d> Cx<'d> {
         key: Option<String>,
         build: impl FnOnce() -> SelectStatement,
     ) -> String {
+        // The key determines the text (the memo's premise, checked in debug builds), so the
+        // shape records the key: shorter to write and to hash at every request than the text.
         match (self.memo, key) {
             (Some(memo), Some(key)) => {
+                self.mark(&key);
                 let built = memo.get_or_build(key, build);
-                self.built(&built.0, built.1.clone())
+                self.placed(&built.0, built.1.clone())
             }
-            _ => self.statement(&build()),
+            (None, Some(key)) => {
+                self.mark(&key);
+                let (sql, values) = build().build(PostgresQueryBuilder);
+                self.placed(&sql, values.0)
+            }
+            (_, None) => self.statement(&build()),
         }
     }
 
     fn built(&mut self, sql: &str, values: Vec<sea_orm::Value>) -> String {
         self.mark(sql);
+        self.placed(sql, values)
+    }
+
+    /// A statement's values appended to ours, its text renumbered after them (when written).
+    fn placed(&mut self, sql: &str, values: Vec<sea_orm::Value>) -> String {
         let offset = self.params.len();
         self.params.extend(values);
         match self.emit {
