@@ -74,6 +74,13 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 settings.bind = b;
             }
             tracing::info!(settings = ?settings, "starting");
+            if settings.sched_batch {
+                // Before the HTTP workers start: they inherit it.
+                match crate::sched::batch_all_threads() {
+                    Ok(n) => tracing::debug!(threads = n, "SCHED_BATCH"),
+                    Err(e) => tracing::warn!(error = %e, "SCHED_BATCH not set; default policy"),
+                }
+            }
             let app = Application::build(settings).await?;
             tracing::info!(port = app.port(), "listening; GraphiQL at /graphiql");
             app.run_until_stopped().await?;

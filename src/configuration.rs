@@ -349,6 +349,11 @@ pub struct Settings {
     /// PostgreSQL's `random_page_cost` for this server's sessions
     /// (`NEWSGRAPH_PG_RANDOM_PAGE_COST`, default 1.1; `server` keeps the server's own).
     pub pg_random_page_cost: Option<f64>,
+    /// Run the server's threads under Linux's `SCHED_BATCH` policy, so a thread that wakes up
+    /// waits for the running one's time slice instead of preempting it: on a machine shared
+    /// with PostgreSQL, the backend running our statement is not interrupted by the threads
+    /// waiting for its answer (`NEWSGRAPH_SCHED_BATCH`, default true; no effect elsewhere).
+    pub sched_batch: bool,
 }
 
 impl fmt::Debug for Settings {
@@ -371,6 +376,7 @@ impl fmt::Debug for Settings {
             .field("response_cache_bytes", &self.response_cache_bytes)
             .field("compiled_reads", &self.compiled_reads)
             .field("pg_random_page_cost", &self.pg_random_page_cost)
+            .field("sched_batch", &self.sched_batch)
             .finish()
     }
 }
@@ -471,6 +477,7 @@ impl Settings {
             response_cache_bytes: env_number("NEWSGRAPH_RESPONSE_CACHE_MB", 32)? << 20,
             compiled_reads: env_bool("NEWSGRAPH_COMPILED_READS")?.unwrap_or(true),
             pg_random_page_cost: random_page_cost()?,
+            sched_batch: env_bool("NEWSGRAPH_SCHED_BATCH")?.unwrap_or(true),
             database_url,
         })
     }

@@ -5,6 +5,7 @@ pub mod domain;
 pub mod entities;
 pub mod graphql;
 pub mod http;
+pub mod sched;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

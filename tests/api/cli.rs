@@ -187,3 +187,88 @@ fn an_unreachable_database_ends_the_process_with_a_one_line_reason() {
         );
     }
 }
+
+/// The scheduling policy of each of a process's threads (`/proc/<pid>/task/*/stat`, field 41),
+/// by thread name.
+#[cfg(target_os = "linux")]
+fn thread_policies(pid: u32) -> Vec<(String, u32)> {
+    let mut out = Vec::new();
+    for task in std::fs::read_dir(format!("/proc/{pid}/task")).unwrap() {
+        let dir = task.unwrap().path();
+        let Ok(stat) = std::fs::read_to_string(dir.join("stat")) else {
+            continue; // ended meanwhile
+        };
+        let (name, rest) = stat.rsplit_once(')').unwrap();
+        let policy = rest.split_whitespace().nth(38).unwrap().parse().unwrap();
+        out.push((name.split_once('(').unwrap().1.to_string(), policy));
+    }
+    out
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn the_server_threads_run_as_batch_work_unless_turned_off() {
+    const SCHED_OTHER: u32 = 0;
+    const SCHED_BATCH: u32 = 3;
+    for (setting, expected) in [(None, SCHED_BATCH), (Some("false"), SCHED_OTHER)] {
+        let dir = std::env::temp_dir().join(format!(
+            "newsgraph_test_sched_{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let port = free_port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_newsgraph"));
+        cmd.args(["--bind", &format!("127.0.0.1:{port}")])
+            .current_dir(&dir)
+            .env_remove("DATABASE_URL")
+            .env("RUST_LOG", "off")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        match setting {
+            Some(v) => cmd.env("NEWSGRAPH_SCHED_BATCH", v),
+            None => cmd.env_remove("NEWSGRAPH_SCHED_BATCH"),
+        };
+        let mut child = cmd.spawn().unwrap();
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        let mut ready = false;
+        while !ready && started.elapsed() < Duration::from_secs(20) {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            ready = client
+                .get(format!("http://127.0.0.1:{port}/ready"))
+                .send()
+                .await
+                .is_ok_and(|r| r.status() == 200);
+        }
+        assert!(ready, "{setting:?}: the server came up");
+        let threads = thread_policies(child.id());
+        let _ = child.kill();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(dir);
+        // The HTTP workers (started after the policy was set) and the runtime's own threads.
+        assert!(
+            threads.iter().any(|(n, _)| n.starts_with("actix-server w")),
+            "{threads:?}"
+        );
+        assert!(
+            threads.iter().any(|(n, _)| n.starts_with("tokio-rt")),
+            "{threads:?}"
+        );
+        assert!(
+            threads.iter().all(|(_, p)| *p == expected),
+            "{setting:?}: {threads:?}"
+        );
+    }
+    let bad = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env("NEWSGRAPH_SCHED_BATCH", "sometimes")
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("NEWSGRAPH_SCHED_BATCH must be true or false, not `sometimes`"),
+        "{err}"
+    );
+}

@@ -190,6 +190,8 @@ fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings
         response_cache_bytes: 32 << 20,
         compiled_reads: true,
         pg_random_page_cost: Some(1.1),
+        // Applied by the binary's `serve` only (tests/api/cli.rs checks it there).
+        sched_batch: false,
     }
 }
 
