@@ -1,14 +1,14 @@
 //! The server's threads and the CPU scheduler.
 //!
-//! On a machine the server shares with PostgreSQL (the embedded setup, a compose file, the
-//! benchmark), every request wakes several of the server's threads (an HTTP worker, a
-//! runtime worker for the statement's I/O, the HTTP worker again for the answer). Under the
-//! default policy each wake-up may preempt whatever runs on that CPU, often the very backend
-//! computing the answer being waited for, which then waits on the run queue. Under
-//! `SCHED_BATCH` (Linux; unprivileged, same priority) a waking thread waits for the running
-//! one's time slice instead. Measured on the benchmark (2 cores shared by the server,
-//! PostgreSQL and wrk; c=8, alternating runs): +5–10% requests/s on the executed reads, p99
-//! −30% on the statement-heavy ones, server CPU per request −7 to −25%.
+//! On a machine the server shares with PostgreSQL (a compose file, the benchmark), every
+//! request wakes several of the server's threads (an HTTP worker, a runtime worker for the
+//! statement's I/O, the HTTP worker again for the answer). Under the default policy each
+//! wake-up may preempt whatever runs on that CPU, often the very backend computing the answer
+//! being waited for, which then waits on the run queue. Under `SCHED_BATCH` (Linux;
+//! unprivileged, same priority) a waking thread waits for the running one's time slice
+//! instead. Measured on the benchmark (2 cores shared by the server, PostgreSQL and wrk; c=8,
+//! alternating runs): +5–12% requests/s on the executed reads, p99 −30% on the
+//! statement-heavy ones, server CPU per request −7 to −25%.
 
 /// Puts every thread of this process under `SCHED_BATCH`; threads started afterwards inherit
 /// it from the thread that starts them. Returns how many threads were changed.

@@ -665,18 +665,19 @@ impl<'d> Cx<'d> {
     ) -> String {
         // The key determines the text (the memo's premise, checked in debug builds), so the
         // shape records the key: shorter to write and to hash at every request than the text.
-        match (self.memo, key) {
-            (Some(memo), Some(key)) => {
-                self.mark(&key);
+        let Some(key) = key else {
+            return self.statement(&build());
+        };
+        self.mark(&key);
+        match self.memo {
+            Some(memo) => {
                 let built = memo.get_or_build(key, build);
                 self.placed(&built.0, built.1.clone())
             }
-            (None, Some(key)) => {
-                self.mark(&key);
+            None => {
                 let (sql, values) = build().build(PostgresQueryBuilder);
                 self.placed(&sql, values.0)
             }
-            (_, None) => self.statement(&build()),
         }
     }
 

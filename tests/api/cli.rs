@@ -173,19 +173,24 @@ fn an_unreachable_database_ends_the_process_with_a_one_line_reason() {
             .contains("DATABASE_URL must start with postgres:// or sqlite://")
     );
     for cost in ["cheap", "-1", "0", "NaN"] {
-        let bad = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
-            .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
-            .env("NEWSGRAPH_PG_RANDOM_PAGE_COST", cost)
-            .env("RUST_LOG", "off")
-            .output()
-            .unwrap();
-        assert!(!bad.status.success());
-        let err = String::from_utf8_lossy(&bad.stderr);
+        let err = refused_setting("NEWSGRAPH_PG_RANDOM_PAGE_COST", cost);
         assert!(
             err.contains("NEWSGRAPH_PG_RANDOM_PAGE_COST must be a positive number"),
             "{cost}: {err}"
         );
     }
+}
+
+/// Starts the binary with one setting at `value`; it must exit non-zero: returns its stderr.
+fn refused_setting(name: &str, value: &str) -> String {
+    let bad = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
+        .env(name, value)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!bad.status.success(), "{name}={value} was accepted");
+    String::from_utf8_lossy(&bad.stderr).into_owned()
 }
 
 /// The scheduling policy of each of a process's threads (`/proc/<pid>/task/*/stat`, field 41),
@@ -259,14 +264,7 @@ async fn the_server_threads_run_as_batch_work_unless_turned_off() {
             "{setting:?}: {threads:?}"
         );
     }
-    let bad = Command::new(env!("CARGO_BIN_EXE_newsgraph"))
-        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/none")
-        .env("NEWSGRAPH_SCHED_BATCH", "sometimes")
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
-    assert!(!bad.status.success());
-    let err = String::from_utf8_lossy(&bad.stderr);
+    let err = refused_setting("NEWSGRAPH_SCHED_BATCH", "sometimes");
     assert!(
         err.contains("NEWSGRAPH_SCHED_BATCH must be true or false, not `sometimes`"),
         "{err}"
