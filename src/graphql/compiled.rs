@@ -192,45 +192,59 @@ impl CompiledReads {
         }
     }
 
-    /// Runs a compiled operation: the response's `data` as compact JSON, and its
-    /// `actualQueryCost` (one point a field); `None` when roll-ups it used are stale.
+    /// Runs a compiled operation: appends the response's `data` as compact JSON to `out` and
+    /// returns it with its `actualQueryCost` (one point a field); `None` when roll-ups it used
+    /// are stale.
     pub async fn run(
         &self,
         db: &sea_orm::DatabaseConnection,
         compiled: Compiled,
-    ) -> Result<Option<(String, u64)>, sea_orm::DbErr> {
+        mut out: Vec<u8>,
+    ) -> Result<Option<(Vec<u8>, u64)>, sea_orm::DbErr> {
+        use sea_orm::sqlx::Row;
         tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
         let expected = compiled.totals_version;
-        let (data, version) = self.fetch(db, compiled).await?;
+        let err = |e: sea_orm::sqlx::Error| sea_orm::DbErr::Custom(e.to_string());
+        let (members, version) = match self.fetch(db, compiled).await? {
+            // The text is read where the row holds it, never copied into a String first.
+            Fetched::Direct(row) => {
+                let data: &str = row.try_get("data").map_err(err)?;
+                let version = match expected {
+                    Some(_) => row.try_get("v").map_err(err)?,
+                    None => None,
+                };
+                (minify_into(data.as_bytes(), &mut out), version)
+            }
+            Fetched::Pool(row) => {
+                let data: String = row.try_get("", "data")?;
+                let version = match expected {
+                    Some(_) => row.try_get("", "v")?,
+                    None => None,
+                };
+                (minify_into(data.as_bytes(), &mut out), version)
+            }
+        };
         if expected.is_some() && version != expected {
             return Ok(None);
         }
-        Ok(Some(minify(&data)))
+        Ok(Some((out, members)))
     }
 
-    /// The statement's `data` and, when it reads one, the roll-up version `v`: on the path's
-    /// own connections, or on the main pool for parameters those do not bind.
+    /// The statement's row: from the path's own connections, or from the main pool for
+    /// parameters those do not bind.
     async fn fetch(
         &self,
         db: &sea_orm::DatabaseConnection,
         compiled: Compiled,
-    ) -> Result<(String, Option<i64>), sea_orm::DbErr> {
+    ) -> Result<Fetched, sea_orm::DbErr> {
         use sea_orm::ConnectionTrait;
-        use sea_orm::sqlx::Row;
-        let reads_version = compiled.totals_version.is_some();
-        if let Some(direct) = &self.direct {
-            let err = |e: sea_orm::sqlx::Error| sea_orm::DbErr::Custom(e.to_string());
-            if let Some(row) = direct
+        if let Some(direct) = &self.direct
+            && let Some(row) = direct
                 .fetch_one(&compiled.sql, &compiled.params)
                 .await
-                .map_err(err)?
-            {
-                let version = match reads_version {
-                    true => row.try_get("v").map_err(err)?,
-                    false => None,
-                };
-                return Ok((row.try_get("data").map_err(err)?, version));
-            }
+                .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?
+        {
+            return Ok(Fetched::Direct(row));
         }
         let stmt = sea_orm::Statement::from_sql_and_values(
             sea_orm::DbBackend::Postgres,
@@ -240,12 +254,14 @@ impl CompiledReads {
         let row = db.query_one_raw(stmt).await?.ok_or_else(|| {
             sea_orm::DbErr::Custom("the compiled statement returned no row".into())
         })?;
-        let version = match reads_version {
-            true => row.try_get("", "v")?,
-            false => None,
-        };
-        Ok((row.try_get("", "data")?, version))
+        Ok(Fetched::Pool(row))
     }
+}
+
+/// A compiled statement's one row (`data`, and `v` when it reads the roll-ups' version).
+enum Fetched {
+    Direct(sea_orm::sqlx::postgres::PgRow),
+    Pool(sea_orm::QueryResult),
 }
 
 /// What an object none of whose fields apply is written as.
@@ -399,7 +415,7 @@ fn sql_bool(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// Values PostgreSQL writes plainly and [`minify`] finishes: their key carries a marker, a
+/// Values PostgreSQL writes plainly and [`minify_into`] finishes: their key carries a marker, a
 /// control character no response key (a GraphQL name) can contain, and a letter saying what
 /// the value becomes. Encoding node IDs and timestamps in SQL was a fifth of PostgreSQL's
 /// work on the front page.
@@ -448,7 +464,7 @@ impl Finish {
     }
 }
 
-/// A member whose value [`minify`] finishes: the key with its marker (PostgreSQL escapes the
+/// A member whose value [`minify_into`] finishes: the key with its marker (PostgreSQL escapes the
 /// control character as `\u0001`).
 fn pair_finished(key: &str, finish: Finish, expr: &str) -> String {
     format!("E'\\001{}{key}', {expr}", finish.code())
@@ -730,6 +746,14 @@ impl<'d> Cx<'d> {
         let mut out: Fields<'d> = Vec::new();
         for set in sets {
             self.walk(set, Some(ty), &mut out, 0)?;
+        }
+        // Without fragments, every field applies: already in the selection's order.
+        if sets.iter().all(|s| {
+            s.items
+                .iter()
+                .all(|i| matches!(i.node, Selection::Field(_)))
+        }) {
+            return Some(out);
         }
         // The resolvers' responses put keys in the order they first appear in the selection,
         // fragments on other types included (`http::field_order`): the same order here.
@@ -1626,13 +1650,24 @@ fn renumber(sql: &str, offset: usize) -> String {
     out
 }
 
+/// [`minify_into`] a new string (the tests').
+#[cfg(test)]
+fn minify(json: &str) -> (String, u64) {
+    let mut out = Vec::new();
+    let members = minify_into(json.as_bytes(), &mut out);
+    (
+        String::from_utf8(out).expect("UTF-8 in, UTF-8 out"),
+        members,
+    )
+}
+
 /// Postgres writes JSON with spaces (`{"a" : 1, "b" : 2}`); the resolvers' responses have
-/// none. Removes whitespace outside strings, finishes the values whose key is marked (see
-/// [`Finish`]) and counts the object members on the way (the response's `actualQueryCost`:
-/// one point a field).
-pub fn minify(json: &str) -> (String, u64) {
-    let b = json.as_bytes();
-    let mut out = Vec::with_capacity(b.len() + b.len() / 8);
+/// none. Appends `b` to `out` (where the response's body starts) without whitespace outside
+/// strings, finishes the values whose key is marked (see [`Finish`]) and counts the object
+/// members on the way (the response's `actualQueryCost`: one point a field). Whole strings
+/// and ASCII bytes are copied, so UTF-8 in is UTF-8 out.
+pub fn minify_into(b: &[u8], out: &mut Vec<u8>) -> u64 {
+    out.reserve(b.len() + b.len() / 8);
     let mut members = 0u64;
     // The value after a marked key (and, for a cursor, how its keys travel).
     let mut pending: Option<Finish> = None;
@@ -1645,7 +1680,7 @@ pub fn minify(json: &str) -> (String, u64) {
                 i = string_end(b, i);
                 let s = &b[start..i];
                 if let Some(f) = pending.take() {
-                    finish(f, s, &mut out);
+                    finish(f, s, out);
                 } else if let Some(f) = marked_key(s)
                     && b[i..].iter().find(|c| !c.is_ascii_whitespace()) == Some(&b':')
                 {
@@ -1669,7 +1704,7 @@ pub fn minify(json: &str) -> (String, u64) {
                 // A cursor's values: the whole array becomes one string.
                 let end = array_end(b, i);
                 pending = None;
-                cursor_value(kinds, &b[i..end], &mut out);
+                cursor_value(kinds, &b[i..end], out);
                 i = end;
                 continue;
             }
@@ -1689,7 +1724,7 @@ pub fn minify(json: &str) -> (String, u64) {
                     i += 1;
                 }
                 if let Some(f) = pending.take() {
-                    finish(f, &b[start..i], &mut out);
+                    finish(f, &b[start..i], out);
                 }
                 continue;
             }
@@ -1697,8 +1732,7 @@ pub fn minify(json: &str) -> (String, u64) {
         }
         i += 1;
     }
-    // Whole strings and ASCII bytes were copied: still UTF-8.
-    (String::from_utf8(out).unwrap_or_default(), members)
+    members
 }
 
 /// The index just past the string starting at `start` (a quote): up to the first quote not
@@ -1706,13 +1740,13 @@ pub fn minify(json: &str) -> (String, u64) {
 fn string_end(b: &[u8], start: usize) -> usize {
     let mut i = start + 1;
     while i < b.len() {
-        match b[i..].iter().position(|&c| c == b'"' || c == b'\\') {
+        match memchr::memchr2(b'"', b'\\', &b[i..]) {
             Some(k) if b[i + k] == b'\\' => i += k + 2,
             Some(k) => return i + k + 1,
             None => return b.len(),
         }
     }
-    b.len().min(i)
+    b.len()
 }
 
 /// The index just past the array starting at `start` (a `[`).

@@ -686,16 +686,22 @@ async fn run_operation(
         ) && c.requested_cost <= limits.max_complexity
         {
             let (requested, depth) = (c.requested_cost, c.depth);
-            match tokio::time::timeout(limits.request_timeout, reads.run(&state.db, c)).await {
-                Ok(Ok(Some((data, members)))) => {
+            // The body is written where PostgreSQL's text is read, in one buffer.
+            let head = b"{\"data\":".to_vec();
+            match tokio::time::timeout(limits.request_timeout, reads.run(&state.db, c, head)).await
+            {
+                Ok(Ok(Some((mut body, members)))) => {
+                    use std::io::Write;
                     reads
                         .runs
                         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let actual = members.max(1);
-                    let body = web::Bytes::from(format!(
-                        "{{\"data\":{data},\"extensions\":{{\"cost\":{{\"requestedQueryCost\":{requested},\"maximumAvailable\":{},\"depth\":{depth},\"actualQueryCost\":{actual}}}}}}}",
+                    let _ = write!(
+                        body,
+                        ",\"extensions\":{{\"cost\":{{\"requestedQueryCost\":{requested},\"maximumAvailable\":{},\"depth\":{depth},\"actualQueryCost\":{actual}}}}}}}",
                         limits.max_complexity
-                    ));
+                    );
+                    let body = web::Bytes::from(body);
                     let cache_state = match cache_slot {
                         Some((key, version)) => {
                             cache.put(

@@ -52,10 +52,11 @@ impl DirectConnections {
     /// this path does not bind (the caller then uses the main pool).
     pub async fn fetch_one(
         &self,
-        sql: &str,
+        sql: &Arc<str>,
         params: &[sea_orm::Value],
     ) -> Result<Option<PgRow>, sqlx::Error> {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+        // The remembered text is shared, not copied.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for value in params {
             match bind(query, value) {
                 Some(q) => query = q,
