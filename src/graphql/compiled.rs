@@ -205,28 +205,29 @@ impl CompiledReads {
         tracing::debug!(sql = %compiled.sql, params = ?compiled.params, "compiled read");
         let expected = compiled.totals_version;
         let err = |e: sea_orm::sqlx::Error| sea_orm::DbErr::Custom(e.to_string());
-        let (members, version) = match self.fetch(db, compiled).await? {
-            // The text is read where the row holds it, never copied into a String first.
-            Fetched::Direct(row) => {
-                let data: &str = row.try_get("data").map_err(err)?;
-                let version = match expected {
-                    Some(_) => row.try_get("v").map_err(err)?,
-                    None => None,
-                };
-                (minify_into(data.as_bytes(), &mut out), version)
-            }
-            Fetched::Pool(row) => {
-                let data: String = row.try_get("", "data")?;
-                let version = match expected {
-                    Some(_) => row.try_get("", "v")?,
-                    None => None,
-                };
-                (minify_into(data.as_bytes(), &mut out), version)
-            }
+        let reads_version = expected.is_some();
+        let fetched = self.fetch(db, compiled).await?;
+        // The text is read where the driver's row holds it, never copied into a String first.
+        let (data, version): (std::borrow::Cow<'_, str>, Option<i64>) = match &fetched {
+            Fetched::Direct(row) => (
+                row.try_get::<&str, _>("data").map_err(err)?.into(),
+                match reads_version {
+                    true => row.try_get("v").map_err(err)?,
+                    false => None,
+                },
+            ),
+            Fetched::Pool(row) => (
+                row.try_get::<String>("", "data")?.into(),
+                match reads_version {
+                    true => row.try_get("", "v")?,
+                    false => None,
+                },
+            ),
         };
-        if expected.is_some() && version != expected {
+        if version != expected {
             return Ok(None);
         }
+        let members = minify_into(data.as_bytes(), &mut out);
         Ok(Some((out, members)))
     }
 
