@@ -698,6 +698,41 @@ impl<'d> Cx<'d> {
         }
     }
 
+    /// A statement whose construction reads nothing but `key` and the condition `cond` (a
+    /// cursor's range): its text depends on the condition's form (which values are null, how
+    /// many), not on its values, so it is remembered by `key` and that form, and the
+    /// condition's values are bound afresh (they are the statement's last values: nothing
+    /// after the WHERE has any; debug builds check every reuse against a fresh build).
+    fn after_statement(
+        &mut self,
+        key: Option<String>,
+        cond: Condition,
+        build: impl FnOnce(Condition) -> SelectStatement,
+    ) -> String {
+        use sea_orm::sea_query::{Expr, Query};
+        let Some(key) = key else {
+            return self.statement(&build(cond));
+        };
+        let (form, fresh) = Query::select()
+            .expr(Expr::cust("1"))
+            .cond_where(cond.clone())
+            .build(PostgresQueryBuilder);
+        let key = format!("{key}|{form}");
+        self.mark(&key);
+        let built = match self.memo {
+            Some(memo) => memo.get_or_build(key, || build(cond)),
+            None => {
+                let (sql, values) = build(cond).build(PostgresQueryBuilder);
+                return self.placed(&sql, values.0);
+            }
+        };
+        let fresh = fresh.0;
+        let kept = built.1.len().saturating_sub(fresh.len());
+        let mut values = built.1[..kept].to_vec();
+        values.extend(fresh);
+        self.placed(&built.0, values)
+    }
+
     fn built(&mut self, sql: &str, values: Vec<sea_orm::Value>) -> String {
         self.mark(sql);
         self.placed(sql, values)
@@ -1056,11 +1091,9 @@ impl<'d> Cx<'d> {
         let scope = parent.known.map(|p| R::scope(p, opts));
         let outer = col(parent.row, "id");
         let select = || R::select(Parents::Of(&outer), opts);
-        // Without a cursor the page reads nothing from the request: built once per shape.
-        let memo_key = window
-            .cursor
-            .is_none()
-            .then(|| format!("{}|{opts:?}|{outer}", R::NAME));
+        // The list's SELECT reads nothing from the request: built once per shape (a cursor's
+        // values are bound afresh, see `Cx::page_rows`).
+        let memo_key = Some(format!("{}|{opts:?}|{outer}", R::NAME));
         let after = match (&window.cursor, &scope) {
             (None, _) => None,
             (Some(_), Some(scope)) => page::after_where(&keys, &window, scope).ok()?,
@@ -1160,9 +1193,12 @@ impl<'d> Cx<'d> {
         let scope = read::articles_scope(&filter, order);
         let after = page::after_where(&keys, &window, &scope).ok()?;
         let select = || read::articles_select(sea_orm::DbBackend::Postgres, &filter);
+        // Unfiltered, the list's SELECT reads nothing from the request.
+        let memo_key =
+            (filter == read::ArticleFilter::default()).then(|| format!("articles|{order:?}"));
         let list = List {
             select: &select,
-            memo_key: None,
+            memo_key,
             keys: &keys,
             after,
             limit: window.limit,
@@ -1386,11 +1422,19 @@ impl<'d> Cx<'d> {
             Some((m, t)) => (Some(m), t),
         };
         let Some(tail) = tail else {
-            let key = match &main {
-                None => list.memo_key.as_ref().map(|k| format!("{k}|rows|{used:?}")),
-                Some(_) => None,
+            let q = match main {
+                None => {
+                    let key = list.memo_key.as_ref().map(|k| format!("{k}|rows|{used:?}"));
+                    self.constant_statement(key, || ordered(select(), None))
+                }
+                Some(main) => {
+                    let key = list
+                        .memo_key
+                        .as_ref()
+                        .map(|k| format!("{k}|after|{used:?}"));
+                    self.after_statement(key, main, |c| ordered(select(), Some(c)))
+                }
             };
-            let q = self.constant_statement(key, || ordered(select(), main));
             return Some(match self.emit {
                 true => format!("{q} LIMIT {limit}"),
                 false => String::new(),
@@ -1402,9 +1446,16 @@ impl<'d> Cx<'d> {
         // tail and nothing is sorted again. Rows come out in Append's order (the page's
         // numbering, `row_number() OVER ()`, already relies on rows arriving in order).
         // (A CTE with a one-time filter on its count cost PostgreSQL 10% more to start.)
-        let select = select();
-        let main = self.statement(&ordered(select.clone(), main));
-        let tail = self.statement(&ordered(select, Some(tail)));
+        let key = |part: &str| {
+            list.memo_key
+                .as_ref()
+                .map(|k| format!("{k}|{part}|{used:?}"))
+        };
+        let main = match main {
+            Some(main) => self.after_statement(key("main"), main, |c| ordered(select(), Some(c))),
+            None => self.statement(&ordered(select(), None)),
+        };
+        let tail = self.after_statement(key("tail"), tail, |c| ordered(select(), Some(c)));
         if !self.emit {
             return Some(String::new());
         }
@@ -1558,7 +1609,7 @@ fn applies(cond: Option<&TypeCondition>, ty: &str) -> bool {
 struct List<'k, E: EntityTrait> {
     /// The list's SELECT (no order, no limit).
     select: &'k dyn Fn() -> SelectStatement,
-    /// Set when the list's statements read no request's values: all they depend on.
+    /// Set when the list's SELECT reads no request's values: all it depends on.
     memo_key: Option<String>,
     keys: &'k [SortKey<E>],
     after: Option<(Condition, Option<Condition>)>,
