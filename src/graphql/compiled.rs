@@ -1417,26 +1417,27 @@ impl<'d> Cx<'d> {
         // The page size is written into the statement, not bound: the planner then knows it
         // (a generic plan for `LIMIT $n` guesses), and one text per size stays prepared.
         let limit = list.limit + 1;
+        // What each of the page's statements is remembered by (with the list's memo key).
+        let key = |part: &str| {
+            list.memo_key
+                .as_ref()
+                .map(|k| format!("{k}|{part}|{used:?}"))
+        };
+        let after = |c| ordered(select(), Some(c));
         let (main, tail) = match list.after {
-            None => (None, None),
-            Some((m, t)) => (Some(m), t),
+            None => (
+                self.constant_statement(key("rows"), || ordered(select(), None)),
+                None,
+            ),
+            Some((main, None)) => (self.after_statement(key("after"), main, after), None),
+            Some((main, Some(tail))) => (
+                self.after_statement(key("main"), main, after),
+                Some(self.after_statement(key("tail"), tail, after)),
+            ),
         };
         let Some(tail) = tail else {
-            let q = match main {
-                None => {
-                    let key = list.memo_key.as_ref().map(|k| format!("{k}|rows|{used:?}"));
-                    self.constant_statement(key, || ordered(select(), None))
-                }
-                Some(main) => {
-                    let key = list
-                        .memo_key
-                        .as_ref()
-                        .map(|k| format!("{k}|after|{used:?}"));
-                    self.after_statement(key, main, |c| ordered(select(), Some(c)))
-                }
-            };
             return Some(match self.emit {
-                true => format!("{q} LIMIT {limit}"),
+                true => format!("{main} LIMIT {limit}"),
                 false => String::new(),
             });
         };
@@ -1446,16 +1447,6 @@ impl<'d> Cx<'d> {
         // tail and nothing is sorted again. Rows come out in Append's order (the page's
         // numbering, `row_number() OVER ()`, already relies on rows arriving in order).
         // (A CTE with a one-time filter on its count cost PostgreSQL 10% more to start.)
-        let key = |part: &str| {
-            list.memo_key
-                .as_ref()
-                .map(|k| format!("{k}|{part}|{used:?}"))
-        };
-        let main = match main {
-            Some(main) => self.after_statement(key("main"), main, |c| ordered(select(), Some(c))),
-            None => self.statement(&ordered(select(), None)),
-        };
-        let tail = self.after_statement(key("tail"), tail, |c| ordered(select(), Some(c)));
         if !self.emit {
             return Some(String::new());
         }
