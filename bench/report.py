@@ -116,8 +116,8 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
     for q, c, fl in verdict["floor"]:
         print(f"- uncached {LABEL[q]}: {fl:.0%} of the pgbench floor at c=8 (target ≥ 60%).")
     if q7:
-        # Several rounds, page 1 then page 200 back to back at each level: one pair of 8 s
-        # runs differs by +/-10% from the next on this shared machine, so the median is told.
+        # Several rounds, page 1 then page 200 back to back at each level: one pair of runs
+        # differs by +/-10-20% from the next on this shared machine, so the median is told.
         page = stm.get('q7_page_200_is_page', 200)
         parts = []
         for c in concs:
@@ -139,8 +139,13 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
                 d_rps = med([a["rps"] for a, _ in twos])
                 deep = (f", page 2 {d_rps:,.0f} (p99 {med([a['p99_ms'] for a, _ in twos]):g} ms); "
                         f"page {page} / page 2 {med(sorted(b['rps'] / a['rps'] for a, b in twos)):.2f}")
+            # What a request costs (server + PostgreSQL CPU), less swayed by the machine's
+            # neighbours than req/s: page 1's cost / page 200's, per round.
+            cpu = lambda x: x.get("cpu_ms_per_req_server", 0) + x.get("cpu_ms_per_req_postgres", 0)
+            costs = [cpu(a) / cpu(b) for a, b in pairs if cpu(a) > 0 and cpu(b) > 0]
+            cost = f"; CPU per request page 1 / page {page} {med(sorted(costs)):.2f}" if costs else ""
             parts.append(f"c={c}: page 1 {a_rps:,.0f} req/s (p99 {a_p99:g} ms), page {page} {b_rps:,.0f} "
-                         f"(p99 {b_p99:g} ms){deep}; page {page} / page 1 {med(ratios):.2f}{rounds}")
+                         f"(p99 {b_p99:g} ms){deep}; page {page} / page 1 {med(ratios):.2f}{rounds}{cost}")
         n = max(len(q7), 1)
         print(f"- q7 keyset paging, uncached (target: page 200 within 10% of page 1; "
               f"{'median of ' + str(n) + ' rounds' if n > 1 else 'one round'}): " + "; ".join(parts) + ".")
