@@ -139,8 +139,8 @@ def main(raw, scale, rss_kb, ready_ms, pg_version):
                 d_rps = med([a["rps"] for a, _ in twos])
                 deep = (f", page 2 {d_rps:,.0f} (p99 {med([a['p99_ms'] for a, _ in twos]):g} ms); "
                         f"page {page} / page 2 {med(sorted(b['rps'] / a['rps'] for a, b in twos)):.2f}")
-            # What a request costs (server + PostgreSQL CPU), less swayed by the machine's
-            # neighbours than req/s: page 1's cost / page 200's, per round.
+            # What a request costs (server + PostgreSQL CPU), page 1's / page 200's per round,
+            # next to req/s (contention from the machine's neighbours inflates it too).
             cpu = lambda x: x.get("cpu_ms_per_req_server", 0) + x.get("cpu_ms_per_req_postgres", 0)
             costs = [cpu(a) / cpu(b) for a, b in pairs if cpu(a) > 0 and cpu(b) > 0]
             cost = f"; CPU per request page 1 / page {page} {med(sorted(costs)):.2f}" if costs else ""
