@@ -698,35 +698,44 @@ impl<'d> Cx<'d> {
         }
     }
 
-    /// A statement whose construction reads nothing but `key` and the condition `cond` (a
-    /// cursor's range): its text depends on the condition's form (which values are null, how
-    /// many), not on its values, so it is remembered by `key` and that form, and the
-    /// condition's values are bound afresh (they are the statement's last values: nothing
-    /// after the WHERE has any; debug builds check every reuse against a fresh build).
+    /// A statement whose construction reads nothing but `key` and a cursor's condition (its
+    /// range): its text depends on the condition's `form` (which values are null), not on its
+    /// values, so it is remembered by `key` and that form, and the condition's `values` are
+    /// bound afresh (they are the statement's last values: nothing after the WHERE has any;
+    /// debug builds check every reuse against a fresh build). `cond` is only built when the
+    /// statement is written, or when `values` is None: its general form is then written to
+    /// learn them.
     fn after_statement(
         &mut self,
         key: Option<String>,
-        cond: Condition,
+        form: &str,
+        values: Option<Vec<sea_orm::Value>>,
+        cond: impl FnOnce() -> Condition,
         build: impl FnOnce(Condition) -> SelectStatement,
     ) -> String {
         use sea_orm::sea_query::{Expr, Query};
         let Some(key) = key else {
-            return self.statement(&build(cond));
+            return self.statement(&build(cond()));
         };
-        let (form, fresh) = Query::select()
-            .expr(Expr::cust("1"))
-            .cond_where(cond.clone())
-            .build(PostgresQueryBuilder);
-        let key = format!("{key}|{form}");
+        let cond = std::cell::LazyCell::new(cond);
+        let (key, fresh) = match values {
+            Some(values) => (format!("{key}|{form}"), values),
+            None => {
+                let (text, fresh) = Query::select()
+                    .expr(Expr::cust("1"))
+                    .cond_where((*cond).clone())
+                    .build(PostgresQueryBuilder);
+                (format!("{key}|{text}"), fresh.0)
+            }
+        };
         self.mark(&key);
         let built = match self.memo {
-            Some(memo) => memo.get_or_build(key, || build(cond)),
+            Some(memo) => memo.get_or_build(key, || build((*cond).clone())),
             None => {
-                let (sql, values) = build(cond).build(PostgresQueryBuilder);
+                let (sql, values) = build((*cond).clone()).build(PostgresQueryBuilder);
                 return self.placed(&sql, values.0);
             }
         };
-        let fresh = fresh.0;
         let kept = built.1.len().saturating_sub(fresh.len());
         let mut values = built.1[..kept].to_vec();
         values.extend(fresh);
@@ -1096,7 +1105,7 @@ impl<'d> Cx<'d> {
         let memo_key = Some(format!("{}|{opts:?}|{outer}", R::NAME));
         let after = match (&window.cursor, &scope) {
             (None, _) => None,
-            (Some(_), Some(scope)) => page::after_where(&keys, &window, scope).ok()?,
+            (Some(_), Some(scope)) => page::after_cursor(&keys, &window, scope).ok()?,
             // A cursor names one parent: only a known parent can check it.
             (Some(_), None) => return None,
         };
@@ -1191,7 +1200,7 @@ impl<'d> Cx<'d> {
         let window = Window::forward(first, after).ok()?;
         let keys = read::article_keys(order);
         let scope = read::articles_scope(&filter, order);
-        let after = page::after_where(&keys, &window, &scope).ok()?;
+        let after = page::after_cursor(&keys, &window, &scope).ok()?;
         let select = || read::articles_select(sea_orm::DbBackend::Postgres, &filter);
         // Unfiltered, the list's SELECT reads nothing from the request.
         let memo_key =
@@ -1424,16 +1433,32 @@ impl<'d> Cx<'d> {
                 .map(|k| format!("{k}|{part}|{used:?}"))
         };
         let after = |c| ordered(select(), Some(c));
-        let (main, tail) = match list.after {
+        let (main, tail) = match &list.after {
             None => (
                 self.constant_statement(key("rows"), || ordered(select(), None)),
                 None,
             ),
-            Some((main, None)) => (self.after_statement(key("after"), main, after), None),
-            Some((main, Some(tail))) => (
-                self.after_statement(key("main"), main, after),
-                Some(self.after_statement(key("tail"), tail, after)),
-            ),
+            Some(c) => {
+                let form = c.form();
+                let main_values = c.main_values();
+                let main_cond = || c.conditions().0;
+                match c.has_tail() {
+                    false => (
+                        self.after_statement(key("after"), &form, main_values, main_cond, after),
+                        None,
+                    ),
+                    true => (
+                        self.after_statement(key("main"), &form, main_values, main_cond, after),
+                        Some(self.after_statement(
+                            key("tail"),
+                            &form,
+                            Some(Vec::new()),
+                            || c.conditions().1.unwrap_or_else(Condition::all),
+                            after,
+                        )),
+                    ),
+                }
+            }
         };
         let Some(tail) = tail else {
             return Some(match self.emit {
@@ -1603,7 +1628,7 @@ struct List<'k, E: EntityTrait> {
     /// Set when the list's SELECT reads no request's values: all it depends on.
     memo_key: Option<String>,
     keys: &'k [SortKey<E>],
-    after: Option<(Condition, Option<Condition>)>,
+    after: Option<page::AfterCursor<'k, E>>,
     limit: u64,
     has_cursor: bool,
     /// The list's cursor scope, when known.

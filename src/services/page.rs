@@ -204,18 +204,22 @@ struct After {
     tail: Option<Condition>,
 }
 
+/// Whether `after_condition` writes a row comparison (every key in one direction, every key
+/// after the first non-null): its values are then the cursor's non-null ones, in order.
+fn row_form<E: EntityTrait>(keys: &[SortKey<E>], values: &[Option<Value>]) -> bool {
+    !keys.is_empty()
+        && keys.iter().all(|k| k.desc == keys[0].desc)
+        && keys.iter().skip(1).all(|k| !k.nullable())
+        && values.iter().skip(1).all(Option::is_some)
+}
+
 /// `row is strictly after the cursor` in the order given by `keys` (walked backward if asked).
 fn after_condition<E: EntityTrait>(
     keys: &[SortKey<E>],
     values: &[Option<Value>],
     backward: bool,
 ) -> After {
-    let uniform = keys.iter().all(|k| k.desc == keys[0].desc);
-    // The values after the first, when every one of them is known (non-null keys).
-    let rest: Vec<Value> = values.iter().skip(1).flatten().cloned().collect();
-    let rest_not_null =
-        keys.iter().skip(1).all(|k| !k.nullable()) && rest.len() + 1 == values.len();
-    if keys.is_empty() || !uniform || !rest_not_null {
+    if !row_form(keys, values) {
         return After {
             main: after_condition_general(keys, values, backward),
             tail: None,
@@ -233,6 +237,8 @@ fn after_condition<E: EntityTrait>(
             cols.gt(vals).into_condition()
         }
     };
+    // The values after the first (all known: see `row_form`).
+    let rest: Vec<Value> = values.iter().skip(1).flatten().cloned().collect();
     let first = keys[0].expr();
     match (&values[0], backward) {
         (Some(v), _) => {
@@ -373,17 +379,51 @@ pub fn validate_cursor<E: EntityTrait>(
     cursor_values(keys, window, scope).map(|_| ())
 }
 
-/// The rows after a forward window's cursor, for the compiled read path: the `main` condition
-/// and, when a nullable first key puts NULLs after every value, the `tail` read after it.
-pub fn after_where<E: EntityTrait>(
-    keys: &[SortKey<E>],
+/// A forward window's cursor decoded against its list, for the compiled read path: the
+/// statement after it is written once per `form` and its values bound afresh, so the
+/// conditions are only built when a statement of that form is first written.
+pub struct AfterCursor<'k, E: EntityTrait> {
+    keys: &'k [SortKey<E>],
+    values: Vec<Option<Value>>,
+}
+
+impl<E: EntityTrait> AfterCursor<'_, E> {
+    /// What the conditions' text depends on besides the list: which of the values are NULL.
+    pub fn form(&self) -> String {
+        self.values
+            .iter()
+            .map(|v| if v.is_some() { 'v' } else { 'n' })
+            .collect()
+    }
+
+    /// The values `main` binds, in the order its text places them, when that is known without
+    /// writing it (a row comparison); None for the general form (mixed directions).
+    pub fn main_values(&self) -> Option<Vec<Value>> {
+        row_form(self.keys, &self.values).then(|| self.values.iter().flatten().cloned().collect())
+    }
+
+    /// Whether a `tail` follows `main` (the NULLs of a nullable first key after a value); it
+    /// binds no values.
+    pub fn has_tail(&self) -> bool {
+        row_form(self.keys, &self.values) && self.values[0].is_some() && self.keys[0].nullable()
+    }
+
+    /// The rows after the cursor: the `main` condition and, when a nullable first key puts
+    /// NULLs after every value, the `tail` read after it.
+    pub fn conditions(&self) -> (Condition, Option<Condition>) {
+        let a = after_condition(self.keys, &self.values, false);
+        (a.main, a.tail)
+    }
+}
+
+/// Decodes a forward window's cursor for the compiled read path (None: no cursor).
+pub fn after_cursor<'k, E: EntityTrait>(
+    keys: &'k [SortKey<E>],
     window: &Window,
     scope: &str,
-) -> ServiceResult<Option<(Condition, Option<Condition>)>> {
-    Ok(cursor_values(keys, window, scope)?.map(|values| {
-        let a = after_condition(keys, &values, window.backward);
-        (a.main, a.tail)
-    }))
+) -> ServiceResult<Option<AfterCursor<'k, E>>> {
+    debug_assert!(!window.backward);
+    Ok(cursor_values(keys, window, scope)?.map(|values| AfterCursor { keys, values }))
 }
 
 /// ORDER BY of a list read forward (see [`order_rows`]).
@@ -578,4 +618,61 @@ pub async fn count_partitioned<C: ConnectionTrait>(
 /// Keeps `IdenStatic` in scope for callers building column references by name.
 pub fn column_name<C: IdenStatic>(c: C) -> &'static str {
     c.as_str()
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::sea_query::{PostgresQueryBuilder, Query};
+
+    use super::*;
+    use crate::entities::{article, person};
+
+    /// The values a condition binds, in the order its text places them.
+    fn bound(c: Condition) -> Vec<Value> {
+        let (_, values) = Query::select()
+            .expr(Expr::cust("1"))
+            .cond_where(c)
+            .build(PostgresQueryBuilder);
+        values.0
+    }
+
+    /// What the compiled read path binds without writing the conditions is what writing them
+    /// binds, for every form of cursor; the general form says it must be written.
+    #[test]
+    fn a_cursor_binds_what_its_written_conditions_bind() {
+        let date = || Some(Value::ChronoDateTimeUtc(Some(Utc::now())));
+        let id = |i: i32| Some(Value::Int(Some(i)));
+        let by_date = [
+            SortKey::<article::Entity>::desc(article::Column::PublishedAt),
+            SortKey::desc(article::Column::Id),
+        ];
+        for (values, tail) in [(vec![date(), id(7)], true), (vec![None, id(7)], false)] {
+            let c = AfterCursor {
+                keys: &by_date,
+                values,
+            };
+            let (main, written_tail) = c.conditions();
+            assert_eq!(c.main_values(), Some(bound(main)));
+            assert_eq!(c.has_tail(), tail);
+            assert_eq!(written_tail.is_some(), tail);
+            assert_eq!(written_tail.map(bound).unwrap_or_default(), vec![]);
+        }
+        let c = AfterCursor {
+            keys: &by_date,
+            values: vec![date(), id(7)],
+        };
+        assert_eq!(c.form(), "vv");
+        // Mixed directions: an OR per key, its values known only by writing it.
+        let mixed = [
+            SortKey::<person::Entity>::asc(person::Column::Name),
+            SortKey::desc(person::Column::Id),
+        ];
+        let c = AfterCursor {
+            keys: &mixed,
+            values: vec![Some(Value::String(Some("A".into()))), id(3)],
+        };
+        assert_eq!(c.main_values(), None);
+        assert!(!c.has_tail());
+        assert!(!bound(c.conditions().0).is_empty());
+    }
 }
