@@ -1442,22 +1442,18 @@ impl<'d> Cx<'d> {
                 let form = c.form();
                 let main_values = c.main_values();
                 let main_cond = || c.conditions().0;
-                match c.has_tail() {
-                    false => (
-                        self.after_statement(key("after"), &form, main_values, main_cond, after),
-                        None,
-                    ),
-                    true => (
-                        self.after_statement(key("main"), &form, main_values, main_cond, after),
-                        Some(self.after_statement(
-                            key("tail"),
-                            &form,
-                            Some(Vec::new()),
-                            || c.conditions().1.unwrap_or_else(Condition::all),
-                            after,
-                        )),
-                    ),
-                }
+                let part = if c.has_tail() { "main" } else { "after" };
+                let main = self.after_statement(key(part), &form, main_values, main_cond, after);
+                let tail = c.has_tail().then(|| {
+                    self.after_statement(
+                        key("tail"),
+                        &form,
+                        Some(Vec::new()),
+                        || c.conditions().1.unwrap_or_else(Condition::all),
+                        after,
+                    )
+                });
+                (main, tail)
             }
         };
         let Some(tail) = tail else {
