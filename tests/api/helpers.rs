@@ -388,13 +388,17 @@ pub fn error_code(body: &Value) -> String {
 }
 
 /// Runs the body against SQLite and against Postgres, each on a fresh database with the
-/// sample article loaded (`api_test!(name, empty, |app| ...)` starts from an empty one).
+/// sample article loaded (`api_test!(name, empty, |app| ...)` starts from an empty one;
+/// `api_test!(name, empty, tweak = |s| ..., |app| ...)` also adjusts the settings first).
 #[macro_export]
 macro_rules! api_test {
     ($name:ident, |$app:ident| $body:block) => {
         $crate::api_test!($name, seeded, |$app| $body);
     };
     ($name:ident, $seed:ident, |$app:ident| $body:block) => {
+        $crate::api_test!($name, $seed, tweak = |_| {}, |$app| $body);
+    };
+    ($name:ident, $seed:ident, tweak = $tweak:expr, |$app:ident| $body:block) => {
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -407,7 +411,7 @@ macro_rules! api_test {
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn sqlite() {
-                let app = spawn_app_with(Backend::Sqlite, seeded()).await;
+                let app = spawn_app_configured(Backend::Sqlite, seeded(), $tweak).await;
                 run(&app).await;
                 app.teardown().await;
             }
@@ -418,7 +422,7 @@ macro_rules! api_test {
                     eprintln!("skipped: NEWSGRAPH_TEST_SKIP_POSTGRES is set");
                     return;
                 }
-                let app = spawn_app_with(Backend::Postgres, seeded()).await;
+                let app = spawn_app_configured(Backend::Postgres, seeded(), $tweak).await;
                 run(&app).await;
                 app.teardown().await;
             }
