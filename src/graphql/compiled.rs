@@ -412,6 +412,25 @@ fn col(row: &str, column: &str) -> String {
     format!("{row}.\"{column}\"")
 }
 
+/// Appends `key` (`,"name":` written out) and an integer or `null`.
+fn json_member(out: &mut String, key: &str, v: Option<i64>) {
+    out.push_str(key);
+    match v {
+        Some(n) => out.push_str(itoa::Buffer::new().format(n)),
+        None => out.push_str("null"),
+    }
+}
+
+/// Appends `key` and a JSON string or `null`.
+fn json_text(out: &mut String, key: &str, v: Option<&str>) {
+    out.push_str(key);
+    match v {
+        // Writing a `&str` as JSON cannot fail.
+        Some(t) => out.push_str(&serde_json::to_string(t).unwrap_or_default()),
+        None => out.push_str("null"),
+    }
+}
+
 fn sql_bool(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
@@ -1141,32 +1160,44 @@ impl<'d> Cx<'d> {
             return None;
         }
         self.totals_version = Some(version);
-        let rows: Vec<serde_json::Value> = totals
-            .iter()
-            .take(keep)
-            .enumerate()
-            .map(|(i, t)| {
-                let (rp, ro) = match t.reported_by {
-                    Some(read::Actor::Person(id)) => (Some(id), None),
-                    Some(read::Actor::Organization(id)) => (None, Some(id)),
-                    None => (None, None),
-                };
-                serde_json::json!({
-                    "o": i,
-                    "c": t.category.map(|c| c.to_value()),
-                    "p": t.population.map(|p| p.to_value()),
-                    "l": t.location_id,
-                    "rp": rp,
-                    "ro": ro,
-                    "mn": clamp(t.count_min),
-                    "mx": t.count_max.map(clamp),
-                    "f": clamp(t.figures),
-                })
-            })
-            .collect();
-        let p = self.param(sea_orm::Value::String(Some(
-            serde_json::Value::Array(rows).to_string(),
-        )));
+        // The rows travel as one JSON parameter, written directly (building it as
+        // `serde_json::Value`s first cost more than the rest of the request).
+        let mut rows = String::with_capacity(keep.min(totals.len()) * 96 + 2);
+        rows.push('[');
+        for (i, t) in totals.iter().take(keep).enumerate() {
+            let (rp, ro) = match t.reported_by {
+                Some(read::Actor::Person(id)) => (Some(id), None),
+                Some(read::Actor::Organization(id)) => (None, Some(id)),
+                None => (None, None),
+            };
+            if i > 0 {
+                rows.push(',');
+            }
+            json_member(&mut rows, "{\"o\":", Some(i as i64));
+            json_text(
+                &mut rows,
+                ",\"c\":",
+                t.category.map(|c| c.to_value()).as_deref(),
+            );
+            json_text(
+                &mut rows,
+                ",\"p\":",
+                t.population.map(|p| p.to_value()).as_deref(),
+            );
+            json_member(&mut rows, ",\"l\":", t.location_id.map(i64::from));
+            json_member(&mut rows, ",\"rp\":", rp.map(i64::from));
+            json_member(&mut rows, ",\"ro\":", ro.map(i64::from));
+            json_member(&mut rows, ",\"mn\":", Some(i64::from(clamp(t.count_min))));
+            json_member(
+                &mut rows,
+                ",\"mx\":",
+                t.count_max.map(|m| i64::from(clamp(m))),
+            );
+            json_member(&mut rows, ",\"f\":", Some(i64::from(clamp(t.figures))));
+            rows.push('}');
+        }
+        rows.push(']');
+        let p = self.param(sea_orm::Value::String(Some(rows)));
         let a = self.alias();
         let obj = self.object("CasualtyTotal", &a, sets, None)?;
         if !self.emit {
@@ -1291,7 +1322,9 @@ impl<'d> Cx<'d> {
                             "cursor" => {
                                 used.extend(list.keys.iter().map(|k| k.col.as_str()));
                                 let c = cursor(scope.as_ref())?;
-                                edge.push(pair_cursor(ekey, &kinds, &c));
+                                if emit {
+                                    edge.push(pair_cursor(ekey, &kinds, &c));
+                                }
                                 continue;
                             }
                             "node" => {
@@ -1301,7 +1334,9 @@ impl<'d> Cx<'d> {
                             }
                             _ => return None,
                         };
-                        edge.push(pair(ekey, &e));
+                        if emit {
+                            edge.push(pair(ekey, &e));
+                        }
                     }
                     match emit {
                         true => agg(&json_object(&edge)?),
@@ -1339,6 +1374,10 @@ impl<'d> Cx<'d> {
                             // Only the first and last rows' cursors are computed.
                             name @ ("startCursor" | "endCursor") => {
                                 used.extend(list.keys.iter().map(|k| k.col.as_str()));
+                                if !emit {
+                                    cursor(scope.as_ref())?;
+                                    continue;
+                                }
                                 let rn = match name {
                                     "startCursor" => "1".to_string(),
                                     _ => format!("LEAST({a}.\"__n\", {n})"),
@@ -1426,11 +1465,26 @@ impl<'d> Cx<'d> {
         // The page size is written into the statement, not bound: the planner then knows it
         // (a generic plan for `LIMIT $n` guesses), and one text per size stays prepared.
         let limit = list.limit + 1;
-        // What each of the page's statements is remembered by (with the list's memo key).
+        // What each of the page's statements is remembered by: the list's memo key, the
+        // columns (names without `,` or `|`) and the part, written without `format!`'s
+        // machinery (this runs at every request).
+        let prefix = list.memo_key.as_ref().map(|k| {
+            let mut p = String::with_capacity(k.len() + 16 * used.len() + 8);
+            p.push_str(k);
+            for (i, c) in used.iter().enumerate() {
+                p.push(if i == 0 { '|' } else { ',' });
+                p.push_str(c);
+            }
+            p.push('|');
+            p
+        });
         let key = |part: &str| {
-            list.memo_key
-                .as_ref()
-                .map(|k| format!("{k}|{part}|{used:?}"))
+            prefix.as_ref().map(|p| {
+                let mut k = String::with_capacity(p.len() + part.len());
+                k.push_str(p);
+                k.push_str(part);
+                k
+            })
         };
         let after = |c| ordered(select(), Some(c));
         let (main, tail) = match &list.after {

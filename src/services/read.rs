@@ -121,7 +121,20 @@ pub enum ArticleOrder {
 
 /// Names the article list (its ordering and filter) in cursors.
 pub fn articles_scope(filter: &ArticleFilter, order: (ArticleOrder, bool)) -> String {
-    format!("articles|{order:?}|{filter:?}")
+    if *filter != ArticleFilter::default() {
+        return format!("articles|{order:?}|{filter:?}");
+    }
+    // The unfiltered list's scopes, one per ordering, written once per thread (a keyset page
+    // reads its scope at every request; the `Debug` text costs more than the page's binding).
+    thread_local! {
+        static UNFILTERED: std::cell::RefCell<HashMap<(ArticleOrder, bool), String>> =
+            std::cell::RefCell::default();
+    }
+    UNFILTERED.with_borrow_mut(|m| {
+        m.entry(order)
+            .or_insert_with(|| format!("articles|{order:?}|{:?}", ArticleFilter::default()))
+            .clone()
+    })
 }
 
 /// The articles a filter keeps, unordered (the list and the compiled read path page it).
