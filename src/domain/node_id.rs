@@ -99,14 +99,12 @@ impl NodeId {
         }
         raw[n..n + digits.len() - d].copy_from_slice(&digits[d..]);
         n += digits.len() - d;
-        encode_url_safe_no_pad(&raw[..n], out);
+        super::base64url::encode_into(&raw[..n], out);
     }
 
     pub fn parse(raw: &str) -> Result<Self, NodeIdError> {
         let malformed = || NodeIdError::Malformed(truncate(raw));
-        let bytes = URL_SAFE_NO_PAD
-            .decode(raw.trim_end_matches('='))
-            .map_err(|_| malformed())?;
+        let bytes = super::base64url::decode(raw.trim_end_matches('=')).map_err(|_| malformed())?;
         let text = String::from_utf8(bytes).map_err(|_| malformed())?;
         let (kind, id) = text.split_once(':').ok_or_else(malformed)?;
         let kind = NodeKind::ALL
@@ -140,29 +138,6 @@ fn truncate(raw: &str) -> String {
     raw.chars().take(64).collect()
 }
 
-/// Base64 (URL-safe alphabet, no padding) of `raw` appended to `out`: what `URL_SAFE_NO_PAD`
-/// writes, without the engine's set-up for a few bytes (one id per node in a response).
-fn encode_url_safe_no_pad(raw: &[u8], out: &mut Vec<u8>) {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let sym = |v: u32| ALPHABET[(v & 63) as usize];
-    let mut chunks = raw.chunks_exact(3);
-    for c in &mut chunks {
-        let v = (u32::from(c[0]) << 16) | (u32::from(c[1]) << 8) | u32::from(c[2]);
-        out.extend_from_slice(&[sym(v >> 18), sym(v >> 12), sym(v >> 6), sym(v)]);
-    }
-    match *chunks.remainder() {
-        [a] => {
-            let v = u32::from(a) << 16;
-            out.extend_from_slice(&[sym(v >> 18), sym(v >> 12)]);
-        }
-        [a, b] => {
-            let v = (u32::from(a) << 16) | (u32::from(b) << 8);
-            out.extend_from_slice(&[sym(v >> 18), sym(v >> 12), sym(v >> 6)]);
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,19 +150,6 @@ mod tests {
                 let mut out = b"x".to_vec();
                 n.encode_into(&mut out);
                 assert_eq!(out, format!("x{}", n.encode()).into_bytes(), "{kind} {id}");
-            }
-        }
-    }
-
-    #[test]
-    fn the_short_base64_writer_matches_the_engine_at_every_length() {
-        let bytes: Vec<u8> = (0..=255u8).rev().collect();
-        for len in 0..=24 {
-            for window in bytes.windows(len.max(1)).step_by(37).take(8) {
-                let raw = &window[..len];
-                let mut out = Vec::new();
-                encode_url_safe_no_pad(raw, &mut out);
-                assert_eq!(out, URL_SAFE_NO_PAD.encode(raw).into_bytes(), "{raw:?}");
             }
         }
     }
