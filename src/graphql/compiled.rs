@@ -738,7 +738,12 @@ impl<'d> Cx<'d> {
         };
         let cond = std::cell::LazyCell::new(cond);
         let (key, fresh) = match values {
-            Some(values) => (format!("{key}|{form}"), values),
+            Some(values) => {
+                let mut key = key;
+                key.push('|');
+                key.push_str(form);
+                (key, values)
+            }
             None => {
                 let (text, fresh) = Query::select()
                     .expr(Expr::cust("1"))
