@@ -85,6 +85,14 @@ impl StatementMemo {
 /// of the variables' values (see [`Cx::shape`]); never the values that go into parameters.
 type StatementKey = (Box<str>, Option<Box<str>>, String);
 
+/// A statement text written once for a shape, with what the shape fixes besides: the query's
+/// cost and depth (they read only the document and the page sizes, which the shape holds).
+struct Remembered {
+    sql: std::sync::Arc<str>,
+    requested_cost: usize,
+    depth: usize,
+}
+
 /// The compiled read path's state: which query texts are known valid, the roll-ups the
 /// resolvers computed, and its counters.
 #[derive(Default)]
@@ -96,7 +104,7 @@ pub struct CompiledReads {
     /// Statement texts already written, by what they depend on: a request of a known shape
     /// only computes its parameters (a fifth of the server's CPU on a keyset page was
     /// writing the same SQL text again).
-    statements: std::sync::RwLock<HashMap<StatementKey, std::sync::Arc<str>>>,
+    statements: std::sync::RwLock<HashMap<StatementKey, std::sync::Arc<Remembered>>>,
     /// Sub-statements built once (see [`StatementMemo`]).
     memo: StatementMemo,
     /// Compilations whose statement text was remembered.
@@ -129,7 +137,7 @@ impl CompiledReads {
     ) -> Option<Compiled> {
         use std::sync::atomic::Ordering::Relaxed;
         let memo = Some(&self.memo);
-        let params = pass(doc, operation_name, variables, &self.totals, memo, false)?;
+        let mut params = pass(doc, operation_name, variables, &self.totals, memo, false)?;
         let key: StatementKey = (
             query.into(),
             operation_name.map(Into::into),
@@ -140,15 +148,23 @@ impl CompiledReads {
             .read()
             .ok()
             .and_then(|m| m.get(&key).cloned());
-        if let Some(sql) = known {
+        if let Some(known) = known {
             self.statement_hits.fetch_add(1, Relaxed);
+            params.requested_cost = known.requested_cost;
+            params.depth = known.depth;
+            let sql = known.sql.clone();
             // Debug builds (the tests) check every remembered text against a fresh one, built
             // without the memo (the parameters too, unless the roll-ups changed in between).
             if cfg!(debug_assertions) {
                 let fresh = pass(doc, operation_name, variables, &self.totals, None, true)?;
                 assert_eq!(
-                    (&*sql, &params.shape),
-                    (fresh.sql.as_str(), &fresh.shape),
+                    (&*sql, &params.shape, params.requested_cost, params.depth),
+                    (
+                        fresh.sql.as_str(),
+                        &fresh.shape,
+                        fresh.requested_cost,
+                        fresh.depth
+                    ),
                     "a remembered statement differs from a fresh one: {query} {variables}"
                 );
                 if fresh.totals_version == params.totals_version {
@@ -169,7 +185,14 @@ impl CompiledReads {
             if m.len() >= MAX_STATEMENTS {
                 m.clear();
             }
-            m.insert(key, sql.clone());
+            m.insert(
+                key,
+                std::sync::Arc::new(Remembered {
+                    sql: sql.clone(),
+                    requested_cost: full.requested_cost,
+                    depth: full.depth,
+                }),
+            );
         }
         Some(full.compiled(sql))
     }
@@ -356,8 +379,13 @@ fn pass(
             parts.push(pair(key, &expr));
         }
     }
+    // The cost and depth read only the document and the page sizes (in the shape): the
+    // parameters-only pass leaves them to the remembered statement.
     let mut depth = 0;
-    let requested_cost = cx.cost(root, "Query", 0, &mut depth)?;
+    let requested_cost = match emit {
+        true => cx.cost(root, "Query", 0, &mut depth)?,
+        false => 0,
+    };
     let version = match cx.totals_version {
         Some(_) => {
             ", (SELECT \"version\" FROM \"data_version\" WHERE \"name\" = 'casualty_totals') AS v"
@@ -675,9 +703,13 @@ impl<'d> Cx<'d> {
         format!("t{}", self.aliases)
     }
 
+    /// Binds `v`; its placeholder (only written when the text is).
     fn param(&mut self, v: sea_orm::Value) -> String {
         self.params.push(v);
-        format!("${}", self.params.len())
+        match self.emit {
+            true => format!("${}", self.params.len()),
+            false => String::new(),
+        }
     }
 
     /// Records a choice the statement's text depends on (see `shape`).
