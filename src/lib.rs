@@ -9,3 +9,10 @@ pub mod sched;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+
+/// A hash map for keys looked up at every request (query texts, statement keys): foldhash,
+/// randomly seeded, where SipHash cost more than the lookups themselves.
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+
+/// The set of [`FastMap`].
+pub type FastSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;

@@ -9,7 +9,7 @@
 //! formats, parses arguments with the schema's own input types, and gives up (`None`: the
 //! resolvers run) on anything it does not know — another field, a directive, an argument that
 //! would be an error. Tests run every query both ways and compare the bytes.
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 use async_graphql::parser::types::{
     DocumentOperations, ExecutableDocument, Field, OperationDefinition, OperationType, Selection,
@@ -27,7 +27,7 @@ use crate::services::analysis::TotalsCache;
 use crate::services::direct::DirectConnections;
 use crate::services::page::{self, SortKey, Window};
 use crate::services::read;
-use crate::services::relations::{self as rel, PagedRel, Parents};
+use crate::services::relations::{self as rel, OptsText, PagedRel, Parents};
 
 /// One compiled operation: the statement (one `data` column of JSON text) and its parameters,
 /// with the cost figures the resolver path reports for the same query.
@@ -55,7 +55,7 @@ const MAX_STATEMENTS: usize = 4096;
 /// placeholders from `$1`) and values, built with sea-query once instead of at every request.
 #[derive(Default)]
 pub struct StatementMemo {
-    built: std::sync::RwLock<HashMap<String, Built>>,
+    built: std::sync::RwLock<crate::FastMap<String, Built>>,
 }
 
 /// A sub-statement's text and values.
@@ -81,9 +81,16 @@ impl StatementMemo {
     }
 }
 
-/// What a compiled statement's text depends on: the query text, the operation and the shape
-/// of the variables' values (see [`Cx::shape`]); never the values that go into parameters.
-type StatementKey = (Box<str>, Option<Box<str>>, String);
+/// What a compiled statement's text depends on besides the query text: the operation and the
+/// shape of the variables' values (see [`Cx::shape`]); never the values that go into
+/// parameters.
+type StatementKey = (Option<Box<str>>, String);
+
+/// The statements written for one query text, by operation and shape.
+type Shapes = Vec<(StatementKey, std::sync::Arc<Remembered>)>;
+
+/// Shapes remembered for one query text at most (its list empties when full).
+const MAX_SHAPES: usize = 64;
 
 /// A statement text written once for a shape, with what the shape fixes besides: the query's
 /// cost and depth (they read only the document and the page sizes, which the shape holds).
@@ -97,14 +104,15 @@ struct Remembered {
 /// resolvers computed, and its counters.
 #[derive(Default)]
 pub struct CompiledReads {
-    validated: std::sync::RwLock<std::collections::HashSet<Box<str>>>,
+    validated: std::sync::RwLock<crate::FastSet<Box<str>>>,
     totals: std::sync::Arc<TotalsCache>,
     /// Connections of its own (no ping after each statement); None: the main pool.
     direct: Option<DirectConnections>,
     /// Statement texts already written, by what they depend on: a request of a known shape
     /// only computes its parameters (a fifth of the server's CPU on a keyset page was
-    /// writing the same SQL text again).
-    statements: std::sync::RwLock<HashMap<StatementKey, std::sync::Arc<Remembered>>>,
+    /// writing the same SQL text again). By query text (looked up without copying it), then
+    /// by operation and shape.
+    statements: std::sync::RwLock<crate::FastMap<Box<str>, Shapes>>,
     /// Sub-statements built once (see [`StatementMemo`]).
     memo: StatementMemo,
     /// Compilations whose statement text was remembered.
@@ -138,16 +146,12 @@ impl CompiledReads {
         use std::sync::atomic::Ordering::Relaxed;
         let memo = Some(&self.memo);
         let mut params = pass(doc, operation_name, variables, &self.totals, memo, false)?;
-        let key: StatementKey = (
-            query.into(),
-            operation_name.map(Into::into),
-            params.shape.clone(),
-        );
-        let known = self
-            .statements
-            .read()
-            .ok()
-            .and_then(|m| m.get(&key).cloned());
+        let known = self.statements.read().ok().and_then(|m| {
+            m.get(query)?
+                .iter()
+                .find(|((op, shape), _)| op.as_deref() == operation_name && *shape == params.shape)
+                .map(|(_, r)| r.clone())
+        });
         if let Some(known) = known {
             self.statement_hits.fetch_add(1, Relaxed);
             params.requested_cost = known.requested_cost;
@@ -185,14 +189,19 @@ impl CompiledReads {
             if m.len() >= MAX_STATEMENTS {
                 m.clear();
             }
-            m.insert(
-                key,
-                std::sync::Arc::new(Remembered {
+            let shapes = m.entry(query.into()).or_default();
+            if shapes.len() >= MAX_SHAPES {
+                shapes.clear();
+            }
+            let key = (operation_name.map(Into::into), full.shape.clone());
+            if !shapes.iter().any(|(k, _)| *k == key) {
+                let remembered = Remembered {
                     sql: sql.clone(),
                     requested_cost: full.requested_cost,
                     depth: full.depth,
-                }),
-            );
+                };
+                shapes.push((key, std::sync::Arc::new(remembered)));
+            }
         }
         Some(full.compiled(sql))
     }
@@ -344,7 +353,7 @@ fn pass(
     if op.ty != OperationType::Query || !op.directives.is_empty() {
         return None;
     }
-    let mut vars = HashMap::new();
+    let mut vars = Vec::with_capacity(op.variable_definitions.len());
     for def in &op.variable_definitions {
         let name = &def.node.name.node;
         let value = match variables.get(name) {
@@ -354,7 +363,7 @@ fn pass(
                 None => continue,
             },
         };
-        vars.insert(name.clone(), value);
+        vars.push((name.clone(), value));
     }
     let mut cx = Cx {
         doc,
@@ -437,7 +446,17 @@ fn json_object(parts: &[String]) -> Option<String> {
 }
 
 fn col(row: &str, column: &str) -> String {
-    format!("{row}.\"{column}\"")
+    concat(&[row, ".\"", column, "\""])
+}
+
+/// The parts one after the other: what `format!` would write for plain strings, without its
+/// machinery (the parameters-only pass runs at every request).
+fn concat(parts: &[&str]) -> String {
+    let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        s.push_str(p);
+    }
+    s
 }
 
 /// Appends `key` (`,"name":` written out) and an integer or `null`.
@@ -671,7 +690,8 @@ fn only_args(f: &Field, allowed: &[&str]) -> bool {
 
 struct Cx<'d> {
     doc: &'d ExecutableDocument,
-    vars: HashMap<Name, async_graphql::Value>,
+    /// The operation's variables (a few: found by a scan), defaults applied.
+    vars: Vec<(Name, async_graphql::Value)>,
     params: Vec<sea_orm::Value>,
     aliases: usize,
     totals: &'d TotalsCache,
@@ -700,7 +720,7 @@ type Fields<'d> = Vec<(&'d str, Vec<&'d Positioned<Field>>)>;
 impl<'d> Cx<'d> {
     fn alias(&mut self) -> String {
         self.aliases += 1;
-        format!("t{}", self.aliases)
+        concat(&["t", itoa::Buffer::new().format(self.aliases)])
     }
 
     /// Binds `v`; its placeholder (only written when the text is).
@@ -821,9 +841,9 @@ impl<'d> Cx<'d> {
             .into_const_with(|var| {
                 Ok::<_, std::convert::Infallible>(
                     self.vars
-                        .get(&var)
-                        .cloned()
-                        .unwrap_or(async_graphql::Value::Null),
+                        .iter()
+                        .find(|(n, _)| *n == var)
+                        .map_or(async_graphql::Value::Null, |(_, v)| v.clone()),
                 )
             })
             .ok()
@@ -1158,7 +1178,7 @@ impl<'d> Cx<'d> {
         let select = || R::select(Parents::Of(&outer), opts);
         // The list's SELECT reads nothing from the request: built once per shape (a cursor's
         // values are bound afresh, see `Cx::page_rows`).
-        let memo_key = Some(format!("{}|{opts:?}|{outer}", R::NAME));
+        let memo_key = Some(concat(&[R::NAME, "|", opts.text(), "|", &outer]));
         let after = match (&window.cursor, &scope) {
             (None, _) => None,
             (Some(_), Some(scope)) => page::after_cursor(&keys, &window, scope).ok()?,
@@ -1894,6 +1914,25 @@ pub fn minify_into(b: &[u8], out: &mut Vec<u8>) -> u64 {
 /// escaped.
 fn string_end(b: &[u8], start: usize) -> usize {
     let mut i = start + 1;
+    // Most strings are keys and ids: eight bytes at a time for their first 24 finds their end
+    // for less than a call into `memchr` costs (the longer texts go on to it).
+    while i - start <= 24
+        && let Some(word) = b.get(i..).and_then(|rest| rest.first_chunk::<8>())
+    {
+        let w = u64::from_le_bytes(*word);
+        let hits = byte_in(w, b'"') | byte_in(w, b'\\');
+        if hits == 0 {
+            i += 8;
+            continue;
+        }
+        // The lowest marked byte is the first quote or backslash (a marker above it may be
+        // false, never one below).
+        let k = i + (hits.trailing_zeros() / 8) as usize;
+        if b[k] == b'"' {
+            return k + 1;
+        }
+        i = k + 2;
+    }
     while i < b.len() {
         match memchr::memchr2(b'"', b'\\', &b[i..]) {
             Some(k) if b[i + k] == b'\\' => i += k + 2,
@@ -1902,6 +1941,15 @@ fn string_end(b: &[u8], start: usize) -> usize {
         }
     }
     b.len()
+}
+
+/// The high bit of each byte of `w` that equals `c` (and perhaps of bytes above the first
+/// such: only the lowest marker is exact).
+fn byte_in(w: u64, c: u8) -> u64 {
+    const LOW: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let x = w ^ (LOW * u64::from(c));
+    x.wrapping_sub(LOW) & !x & HIGH
 }
 
 /// The index just past the array starting at `start` (a `[`).
@@ -1977,10 +2025,26 @@ fn marked_key(s: &[u8]) -> Option<Finish> {
     }
 }
 
+/// An id as PostgreSQL writes it (`-`? and at most nine digits: no overflow) read from the
+/// bytes; anything else as `str::parse` reads it.
+fn id_of(token: &[u8]) -> Option<i32> {
+    let (negative, digits) = match token {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, token),
+    };
+    if (1..=9).contains(&digits.len()) && digits.iter().all(u8::is_ascii_digit) {
+        let v = digits
+            .iter()
+            .fold(0i32, |v, d| v * 10 + i32::from(d - b'0'));
+        return Some(if negative { -v } else { v });
+    }
+    std::str::from_utf8(token).ok()?.parse().ok()
+}
+
 /// Writes a marked member's value (`token`: a number, `null` or a string with its quotes).
 fn finish(f: Finish, token: &[u8], out: &mut Vec<u8>) {
     match f {
-        Finish::Id(kind) => match std::str::from_utf8(token).ok().and_then(|t| t.parse().ok()) {
+        Finish::Id(kind) => match id_of(token) {
             Some(id) => {
                 out.push(b'"');
                 NodeId::new(kind, id).encode_into(out);
@@ -2032,6 +2096,65 @@ mod tests {
             "a = $4 AND b IN ($5, $13)"
         );
         assert_eq!(renumber("x = $1", 0), "x = $1");
+    }
+
+    #[test]
+    fn ids_are_read_as_str_parse_reads_them() {
+        let mut tokens: Vec<String> = [
+            "",
+            "-",
+            "+5",
+            "null",
+            "12a",
+            "0001",
+            "-0",
+            "1.0",
+            "999999999",
+            "-999999999",
+            "1000000000",
+            "2147483647",
+            "2147483648",
+            "-2147483648",
+            "-2147483649",
+            "99999999999",
+            "\"5\"",
+        ]
+        .map(String::from)
+        .to_vec();
+        for k in 0..40 {
+            let v = 1i64 << k;
+            tokens.extend([v.to_string(), (-v).to_string(), (v - 1).to_string()]);
+        }
+        for t in tokens {
+            assert_eq!(id_of(t.as_bytes()), t.parse::<i32>().ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn string_end_skips_escapes_wherever_they_are() {
+        // Every length past the word-at-a-time scan's 24 bytes, an escape at every place.
+        for len in 0..40 {
+            for at in 0..=len {
+                for esc in [r#"\""#, r"\\", r"\u0001"] {
+                    // Bytes next to the two searched for, and UTF-8, around the escape.
+                    let fill = |n: usize| {
+                        "a#]\u{e9}[!\u{7f}"
+                            .chars()
+                            .cycle()
+                            .take(n)
+                            .collect::<String>()
+                    };
+                    let inner = format!("{}{esc}{}", fill(at), fill(len - at));
+                    let json = format!("\"{inner}\" : \"x\"");
+                    assert_eq!(string_end(json.as_bytes(), 0), inner.len() + 2, "{json}");
+                    // Unterminated, or ending in a lone backslash: the text's end.
+                    let open = format!("\"{inner}");
+                    assert_eq!(string_end(open.as_bytes(), 0), open.len(), "{open}");
+                    let lone = format!("\"{inner}\\");
+                    assert_eq!(string_end(lone.as_bytes(), 0), lone.len(), "{lone}");
+                }
+            }
+        }
     }
 
     #[test]
