@@ -1,7 +1,6 @@
 //! Request metrics for `/metrics` (Prometheus text): GraphQL requests by operation name and
 //! outcome, and one latency histogram. Operation names come from clients, so only sane names
 //! are kept, and at most `MAX_OPERATIONS` of them; the rest count as `other`.
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -14,23 +13,24 @@ const BOUNDS: [f64; 12] = [
 
 #[derive(Default)]
 pub struct RequestMetrics {
-    by_operation: Mutex<HashMap<(String, &'static str), u64>>,
+    /// Operation name → (outcome, requests) for each outcome seen.
+    by_operation: Mutex<crate::FastMap<String, Vec<(&'static str, u64)>>>,
     buckets: [AtomicU64; BOUNDS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
 }
 
-fn sane(name: Option<&str>) -> String {
+fn sane(name: Option<&str>) -> &str {
     match name {
-        None => "anonymous".into(),
+        None => "anonymous",
         Some(n)
             if !n.is_empty()
                 && n.len() <= 64
-                && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                && n.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') =>
         {
-            n.to_string()
+            n
         }
-        Some(_) => "other".into(),
+        Some(_) => "other",
     }
 }
 
@@ -47,10 +47,18 @@ impl RequestMetrics {
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
         if let Ok(mut m) = self.by_operation.lock() {
             let mut name = sane(operation);
-            if !m.contains_key(&(name.clone(), outcome)) && m.len() >= MAX_OPERATIONS {
-                name = "other".into();
+            if !m.contains_key(name) {
+                if m.len() >= MAX_OPERATIONS {
+                    name = "other";
+                }
+                m.entry(name.to_string()).or_default();
             }
-            *m.entry((name, outcome)).or_insert(0) += 1;
+            if let Some(outcomes) = m.get_mut(name) {
+                match outcomes.iter_mut().find(|(o, _)| *o == outcome) {
+                    Some((_, n)) => *n += 1,
+                    None => outcomes.push((outcome, 1)),
+                }
+            }
         }
     }
 
@@ -60,9 +68,12 @@ impl RequestMetrics {
              # TYPE newsgraph_graphql_requests_total counter\n",
         );
         if let Ok(m) = self.by_operation.lock() {
-            let mut rows: Vec<_> = m.iter().collect();
+            let mut rows: Vec<_> = m
+                .iter()
+                .flat_map(|(op, outcomes)| outcomes.iter().map(move |(o, n)| (op, *o, *n)))
+                .collect();
             rows.sort();
-            for ((op, outcome), n) in rows {
+            for (op, outcome, n) in rows {
                 out.push_str(&format!(
                     "newsgraph_graphql_requests_total{{operation=\"{op}\",outcome=\"{outcome}\"}} {n}\n"
                 ));
@@ -109,5 +120,42 @@ mod tests {
         assert!(out.contains("_bucket{le=\"0.005\"} 2\n"), "{out}");
         assert!(out.contains("_bucket{le=\"+Inf\"} 4\n"));
         assert!(out.contains("_count 4\n"));
+    }
+
+    #[test]
+    fn operations_are_counted_by_outcome_up_to_the_cap_then_as_other() {
+        let m = RequestMetrics::default();
+        let t = Duration::from_millis(2);
+        m.observe(Some("B"), "ok", t);
+        m.observe(Some("B"), "ok", t);
+        m.observe(Some("B"), "error", t);
+        m.observe(Some("A"), "ok", t);
+        m.observe(Some("bad name!"), "ok", t);
+        m.observe(None, "refused", t);
+        for i in 0..MAX_OPERATIONS {
+            m.observe(Some(&format!("Op{i}")), "ok", t);
+        }
+        let mut out = String::new();
+        m.render(&mut out);
+        let rows: Vec<&str> = out
+            .lines()
+            .filter(|l| l.starts_with("newsgraph_graphql_requests_total{"))
+            .collect();
+        let row = |op: &str, outcome: &str| {
+            format!("newsgraph_graphql_requests_total{{operation=\"{op}\",outcome=\"{outcome}\"}}")
+        };
+        assert_eq!(rows[0], format!("{} 1", row("A", "ok")));
+        assert_eq!(rows[1], format!("{} 1", row("B", "error")));
+        assert_eq!(rows[2], format!("{} 2", row("B", "ok")));
+        assert!(rows.contains(&format!("{} 1", row("anonymous", "refused")).as_str()));
+        // A, B, other (the bad name), anonymous and the first 196 `Op`s fill the 200 names;
+        // the last four count as `other` besides the bad name.
+        assert!(
+            rows.contains(&format!("{} 5", row("other", "ok")).as_str()),
+            "{out}"
+        );
+        assert!(rows.contains(&format!("{} 1", row("Op195", "ok")).as_str()));
+        assert!(!rows.iter().any(|r| r.contains("\"Op196\"")));
+        assert_eq!(rows.len(), 201, "{out}");
     }
 }

@@ -88,8 +88,22 @@ fn request_id_of(req: &actix_web::dev::ServiceRequest) -> String {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_nanos())
                 .unwrap_or(0);
-            format!("{:x}-{n:x}", t & 0xffff_ffff_ffff)
+            let mut id = String::with_capacity(24);
+            push_hex(&mut id, (t & 0xffff_ffff_ffff) as u64);
+            id.push('-');
+            push_hex(&mut id, n);
+            id
         }
+    }
+}
+
+/// `v` in lowercase hexadecimal, as `{:x}` writes it (without `format!`: one per request).
+fn push_hex(s: &mut String, v: u64) {
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1);
+    for k in (0..digits).rev() {
+        s.push(char::from(
+            b"0123456789abcdef"[((v >> (4 * k)) & 15) as usize],
+        ));
     }
 }
 
@@ -100,10 +114,14 @@ async fn request_id(
     next: middleware::Next<impl actix_web::body::MessageBody + 'static>,
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let id = request_id_of(&req);
-    let method = req.method().to_string();
-    let path = req.path().to_string();
     let started = std::time::Instant::now();
-    let span = tracing::info_span!("request", request_id = %id, %method, %path);
+    // The method and path are written only when the span is recorded.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path()
+    );
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let _in_flight = state.map(InFlight::enter);
     let mut res = tracing::Instrument::instrument(next.call(req), span.clone()).await?;
@@ -306,4 +324,19 @@ async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hex_is_written_as_format_writes_it() {
+        for v in [0, 1, 9, 10, 15, 16, 255, 256, 0xffff_ffff_ffff, u64::MAX]
+            .into_iter()
+            .chain((0..64).map(|k| 1u64 << k))
+        {
+            let mut s = String::from("x");
+            super::push_hex(&mut s, v);
+            assert_eq!(s, format!("x{v:x}"));
+        }
+    }
 }

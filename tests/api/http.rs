@@ -149,6 +149,11 @@ api_test!(
         (app.client.post(&url).header("content-type", "application/json").body(vec![0xff, 0xfe, 0x00]), 400, "BAD_REQUEST"),
         (app.client.post(&url).header("content-type", "application/json").body(r#"{"variables":{}}"#), 400, "BAD_REQUEST"),
         (app.client.post(&url).header("content-type", "application/json").body(r#"{"query": 5}"#), 400, "BAD_REQUEST"),
+        (app.client.post(&url).header("content-type", "application/json").body(r#"{"query":"{ articles { totalCount } }","variables":[1]}"#), 400, "BAD_REQUEST"),
+        (app.client.post(&url).header("content-type", "application/json").body(r#"{"query":"{ articles { totalCount } }","operationName":5}"#), 400, "BAD_REQUEST"),
+        (app.client.post(&url).header("content-type", "application/json").body(r#"{"query":"{ articles { totalCount } }","extensions":"x"}"#), 400, "BAD_REQUEST"),
+        // An array whose items would fill a request's fields in order is still a batch.
+        (app.client.post(&url).header("content-type", "application/json").body(r#" ["{ articles { totalCount } }"]"#), 400, "BATCH_NOT_SUPPORTED"),
         (
             app.client.post(&url).json(&json!([{ "query": "{ articles { totalCount } }" }, { "query": "{ people { totalCount } }" }])),
             400,
