@@ -92,6 +92,41 @@ type Shapes = Vec<(StatementKey, std::sync::Arc<Remembered>)>;
 /// Shapes remembered for one query text at most (its list empties when full).
 const MAX_SHAPES: usize = 64;
 
+/// Remembered statement texts: by query text (looked up without copying it), then by
+/// operation and shape; at most [`MAX_STATEMENTS`] in all (then all are forgotten).
+#[derive(Default)]
+struct Statements {
+    by_query: crate::FastMap<Box<str>, Shapes>,
+    count: usize,
+}
+
+impl Statements {
+    fn get(&self, query: &str, operation_name: Option<&str>, shape: &str) -> Option<&Remembered> {
+        self.by_query
+            .get(query)?
+            .iter()
+            .find(|((op, s), _)| op.as_deref() == operation_name && s == shape)
+            .map(|(_, r)| &**r)
+    }
+
+    fn insert(&mut self, query: &str, key: StatementKey, remembered: Remembered) {
+        if self.count >= MAX_STATEMENTS {
+            self.by_query.clear();
+            self.count = 0;
+        }
+        let shapes = self.by_query.entry(query.into()).or_default();
+        if shapes.iter().any(|(k, _)| *k == key) {
+            return;
+        }
+        if shapes.len() >= MAX_SHAPES {
+            self.count -= shapes.len();
+            shapes.clear();
+        }
+        shapes.push((key, std::sync::Arc::new(remembered)));
+        self.count += 1;
+    }
+}
+
 /// A statement text written once for a shape, with what the shape fixes besides: the query's
 /// cost and depth (they read only the document and the page sizes, which the shape holds).
 struct Remembered {
@@ -110,9 +145,8 @@ pub struct CompiledReads {
     direct: Option<DirectConnections>,
     /// Statement texts already written, by what they depend on: a request of a known shape
     /// only computes its parameters (a fifth of the server's CPU on a keyset page was
-    /// writing the same SQL text again). By query text (looked up without copying it), then
-    /// by operation and shape.
-    statements: std::sync::RwLock<crate::FastMap<Box<str>, Shapes>>,
+    /// writing the same SQL text again).
+    statements: std::sync::RwLock<Statements>,
     /// Sub-statements built once (see [`StatementMemo`]).
     memo: StatementMemo,
     /// Compilations whose statement text was remembered.
@@ -147,16 +181,13 @@ impl CompiledReads {
         let memo = Some(&self.memo);
         let mut params = pass(doc, operation_name, variables, &self.totals, memo, false)?;
         let known = self.statements.read().ok().and_then(|m| {
-            m.get(query)?
-                .iter()
-                .find(|((op, shape), _)| op.as_deref() == operation_name && *shape == params.shape)
-                .map(|(_, r)| r.clone())
+            m.get(query, operation_name, &params.shape)
+                .map(|r| (r.sql.clone(), r.requested_cost, r.depth))
         });
-        if let Some(known) = known {
+        if let Some((sql, requested_cost, depth)) = known {
             self.statement_hits.fetch_add(1, Relaxed);
-            params.requested_cost = known.requested_cost;
-            params.depth = known.depth;
-            let sql = known.sql.clone();
+            params.requested_cost = requested_cost;
+            params.depth = depth;
             // Debug builds (the tests) check every remembered text against a fresh one, built
             // without the memo (the parameters too, unless the roll-ups changed in between).
             if cfg!(debug_assertions) {
@@ -186,22 +217,13 @@ impl CompiledReads {
             return Some(full.compiled(sql));
         }
         if let Ok(mut m) = self.statements.write() {
-            if m.len() >= MAX_STATEMENTS {
-                m.clear();
-            }
-            let shapes = m.entry(query.into()).or_default();
-            if shapes.len() >= MAX_SHAPES {
-                shapes.clear();
-            }
+            let remembered = Remembered {
+                sql: sql.clone(),
+                requested_cost: full.requested_cost,
+                depth: full.depth,
+            };
             let key = (operation_name.map(Into::into), full.shape.clone());
-            if !shapes.iter().any(|(k, _)| *k == key) {
-                let remembered = Remembered {
-                    sql: sql.clone(),
-                    requested_cost: full.requested_cost,
-                    depth: full.depth,
-                };
-                shapes.push((key, std::sync::Arc::new(remembered)));
-            }
+            m.insert(query, key, remembered);
         }
         Some(full.compiled(sql))
     }
@@ -2096,6 +2118,36 @@ mod tests {
             "a = $4 AND b IN ($5, $13)"
         );
         assert_eq!(renumber("x = $1", 0), "x = $1");
+    }
+
+    #[test]
+    fn remembered_statements_stay_bounded_in_all_and_per_query() {
+        let remembered = |sql: &str| Remembered {
+            sql: sql.into(),
+            requested_cost: 1,
+            depth: 1,
+        };
+        let key = |shape: usize| (None, shape.to_string());
+        let mut m = Statements::default();
+        m.insert("q", key(0), remembered("a"));
+        m.insert("q", key(0), remembered("b"));
+        assert_eq!((m.count, &*m.get("q", None, "0").unwrap().sql), (1, "a"));
+        assert!(m.get("q", Some("Op"), "0").is_none());
+        // One text's shapes: the list empties when full, the count follows.
+        for shape in 1..=MAX_SHAPES {
+            m.insert("q", key(shape), remembered("s"));
+        }
+        assert_eq!(m.count, 1);
+        assert!(m.get("q", None, &MAX_SHAPES.to_string()).is_some());
+        assert!(m.get("q", None, "0").is_none());
+        // Many texts: never more than MAX_STATEMENTS in all.
+        for i in 0..2 * MAX_STATEMENTS {
+            m.insert(&format!("q{i}"), key(0), remembered("t"));
+            assert!(m.count <= MAX_STATEMENTS);
+            if i % 500 == 0 {
+                assert_eq!(m.count, m.by_query.values().map(Vec::len).sum::<usize>());
+            }
+        }
     }
 
     #[test]
