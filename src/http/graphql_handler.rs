@@ -919,12 +919,12 @@ fn timed_out(req: &HttpRequest, limits: &crate::configuration::Limits) -> HttpRe
     res
 }
 
-/// An answer ready to send (freshly executed or from the response cache).
 /// Which cache answered (`hit`, `miss`, `bypass`) and what executed (see [`Finished`]).
 const NEWSGRAPH_CACHE: header::HeaderName = header::HeaderName::from_static("newsgraph-cache");
 const NEWSGRAPH_EXECUTOR: header::HeaderName =
     header::HeaderName::from_static("newsgraph-executor");
 
+/// An answer ready to send (freshly executed or from the response cache).
 struct Finished {
     status: StatusCode,
     body: web::Bytes,
