@@ -139,7 +139,7 @@ async fn post(
     if body.iter().find(|c| !c.is_ascii_whitespace()) == Some(&b'{')
         && let Ok(gql) = serde_json::from_slice::<async_graphql::Request>(&body)
         && !gql.query.is_empty()
-        && !gql.extensions.contains_key("persistedQuery")
+        && !gql.extensions.contains_key(persisted::EXTENSION)
     {
         return execute(&req, &state, gql).await;
     }

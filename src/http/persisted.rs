@@ -10,6 +10,9 @@ use sha2::{Digest, Sha256};
 /// Most queries kept; a full store forgets an arbitrary one (clients just resend it).
 const CAPACITY: usize = 10_000;
 
+/// The request extension that carries an automatic persisted query (Apollo's name).
+pub const EXTENSION: &str = "persistedQuery";
+
 #[derive(Default)]
 pub struct PersistedQueries(Mutex<HashMap<String, String>>);
 
@@ -37,7 +40,7 @@ impl PersistedQueries {
     pub fn resolve(&self, body: &serde_json::Map<String, serde_json::Value>) -> Resolved {
         let Some(hash) = body
             .get("extensions")
-            .and_then(|e| e.get("persistedQuery"))
+            .and_then(|e| e.get(EXTENSION))
             .and_then(|p| p.get("sha256Hash"))
             .and_then(|h| h.as_str())
         else {
