@@ -19,17 +19,28 @@ use crate::startup::{self, Application};
     about = "A GraphQL API over a linked graph of news reporting"
 )]
 pub struct Cli {
-    /// Address to serve on [env: NEWSGRAPH_BIND] [default: 127.0.0.1:8080]
-    #[arg(long, global = true)]
+    /// Address to serve on when no command is given [env: NEWSGRAPH_BIND] [default: 127.0.0.1:8080]
+    #[arg(long)]
     pub bind: Option<String>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
 
+impl Cli {
+    /// True when this invocation runs the server (the default command).
+    pub fn serves(&self) -> bool {
+        matches!(self.command, None | Some(Command::Serve { .. }))
+    }
+}
+
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Serve the API (the default): /graphql, /graphiql, /health, /ready, /metrics.
-    Serve,
+    Serve {
+        /// Address to serve on [env: NEWSGRAPH_BIND] [default: 127.0.0.1:8080]
+        #[arg(long)]
+        bind: Option<String>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Load (or reload) the bundled sample article through the normal ingestion path.
@@ -62,13 +73,14 @@ pub enum Command {
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let bind = cli.bind;
-    match cli.command.unwrap_or(Command::Serve) {
+    let top_bind = cli.bind;
+    match cli.command.unwrap_or(Command::Serve { bind: None }) {
         Command::Schema => {
             print!("{}", crate::graphql::sdl());
             Ok(())
         }
-        Command::Serve => {
+        Command::Serve { bind } => {
+            let bind = bind.or(top_bind);
             let mut settings = Settings::from_env().map_err(anyhow::Error::msg)?;
             if let Some(b) = bind {
                 settings.bind = b;
@@ -88,7 +100,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Migrate => {
-            let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+            let settings = command_settings()?;
             let (db, _) = startup::connect(&settings).await?;
             startup::migrate(&db).await?;
             eprintln!("migrations applied");
@@ -98,7 +110,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export { out } => export(out).await,
         Command::Generate { scale, out } => generate(scale, out).await,
         Command::Seed => {
-            let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+            let settings = command_settings()?;
             let (db, _) = startup::connect(&settings).await?;
             if settings.migrate_on_start {
                 startup::migrate(&db).await?;
@@ -115,9 +127,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Settings for the one-shot commands: no request timeout bounds their statements.
+fn command_settings() -> anyhow::Result<Settings> {
+    let mut settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+    settings.sqlite_statement_limit = None;
+    Ok(settings)
+}
+
 /// Connects (and migrates, unless turned off) for the one-shot commands.
 async fn open_database() -> anyhow::Result<DatabaseConnection> {
-    let settings = Settings::from_env().map_err(anyhow::Error::msg)?;
+    let settings = command_settings()?;
     let (db, _) = startup::connect(&settings).await?;
     if settings.migrate_on_start {
         startup::migrate(&db).await?;
@@ -125,15 +144,15 @@ async fn open_database() -> anyhow::Result<DatabaseConnection> {
     Ok(db)
 }
 
-fn read_input(file: &str) -> anyhow::Result<String> {
+fn read_input(file: &str) -> anyhow::Result<Vec<u8>> {
     if file == "-" {
-        let mut s = String::new();
+        let mut s = Vec::new();
         std::io::stdin()
-            .read_to_string(&mut s)
+            .read_to_end(&mut s)
             .context("cannot read standard input")?;
         Ok(s)
     } else {
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {file}"))
+        std::fs::read(file).with_context(|| format!("cannot read {file}"))
     }
 }
 

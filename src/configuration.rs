@@ -325,6 +325,11 @@ pub struct Settings {
     /// How long a request waits for a pooled connection before it fails with
     /// `SERVICE_UNAVAILABLE` (`NEWSGRAPH_DB_ACQUIRE_TIMEOUT_MS`, default 2,000).
     pub db_acquire_timeout: Duration,
+    /// Longest a pooled SQLite connection may run statements once handed out: past it the
+    /// running statement is interrupted and the connection goes back to the pool (PostgreSQL
+    /// has `statement_timeout`). The request timeout when serving; None for the command
+    /// line's long imports.
+    pub sqlite_statement_limit: Option<Duration>,
     /// Keys that may call mutations.
     pub api_keys: ApiKeys,
     /// Browser origins allowed by CORS (default: any for the embedded default, none otherwise).
@@ -448,6 +453,7 @@ impl Settings {
                     format!("NEWSGRAPH_DB_MAX_CONNECTIONS must be a positive number, not `{v}`")
                 })?,
         };
+        let limits = Limits::from_env()?;
         Ok(Self {
             embedded_default,
             bind: std::env::var("NEWSGRAPH_BIND").unwrap_or_else(|_| DEFAULT_BIND.to_string()),
@@ -458,6 +464,7 @@ impl Settings {
                 "NEWSGRAPH_DB_ACQUIRE_TIMEOUT_MS",
                 2_000,
             )? as u64),
+            sqlite_statement_limit: Some(limits.request_timeout),
             api_keys: ApiKeys::from_env()?,
             cors: match std::env::var("NEWSGRAPH_CORS_ORIGINS") {
                 Ok(v) => CorsOrigins::parse(&v)?,
@@ -470,7 +477,7 @@ impl Settings {
                     format!("NEWSGRAPH_CACHE_MAX_AGE must be a number of seconds, not `{v}`")
                 })?,
             },
-            limits: Limits::from_env()?,
+            limits,
             live: LiveSettings::from_env(database_url.starts_with("sqlite:"))?,
             rate_limit: RateLimitSettings::from_env(database_url.starts_with("sqlite:"))?,
             response_cache: env_bool("NEWSGRAPH_RESPONSE_CACHE")?.unwrap_or(true),
@@ -541,8 +548,34 @@ impl Settings {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10))
         });
+        if let Some(limit) = self.sqlite_statement_limit {
+            opts.map_sqlx_sqlite_pool_opts(move |o| {
+                o.after_connect(move |conn, _| Box::pin(arm_sqlite_deadline(conn, limit)))
+                    .before_acquire(move |conn, _| {
+                        Box::pin(async move {
+                            arm_sqlite_deadline(conn, limit).await?;
+                            Ok(true)
+                        })
+                    })
+            });
+        }
         opts
     }
+}
+
+/// Gives a SQLite connection a deadline `limit` from now: SQLite calls the progress handler
+/// every few thousand virtual-machine steps, and a statement still running past the deadline
+/// is interrupted (SQLITE_INTERRUPT). A request that timed out no longer waits for its
+/// statement, and without this the statement kept its connection busy for minutes.
+async fn arm_sqlite_deadline(
+    conn: &mut sea_orm::sqlx::SqliteConnection,
+    limit: Duration,
+) -> Result<(), sea_orm::sqlx::Error> {
+    let deadline = std::time::Instant::now() + limit;
+    conn.lock_handle()
+        .await?
+        .set_progress_handler(10_000, move || std::time::Instant::now() < deadline);
+    Ok(())
 }
 
 #[cfg(test)]

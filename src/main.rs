@@ -8,7 +8,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let cli = newsgraph::cli::Cli::parse();
-    newsgraph::telemetry::init();
+    newsgraph::telemetry::init(if cli.serves() { "info" } else { "warn" });
     if let Err(e) = newsgraph::cli::run(cli).await {
         // One line: the reason and its causes.
         eprintln!("newsgraph: error: {e:#}");

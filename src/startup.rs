@@ -221,6 +221,14 @@ impl Application {
             _ = shutdown_signal() => {}
         }
         tracing::info!("shutting down: draining in-flight requests");
+        // Whatever a worker is stuck in, the process ends within its grace period: the drain
+        // below waits up to the request timeout, then a few seconds for workers to stop.
+        let grace = self.state.limits.request_timeout + std::time::Duration::from_secs(5);
+        std::thread::spawn(move || {
+            std::thread::sleep(grace);
+            tracing::error!("workers did not stop within the grace period: exiting");
+            std::process::exit(1);
+        });
         let stopped = handle.stop(true);
         let deadline = tokio::time::Instant::now() + self.state.limits.request_timeout;
         while self.state.in_flight.load(Ordering::SeqCst) > 0

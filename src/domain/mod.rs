@@ -4,3 +4,4 @@ pub mod base64url;
 pub mod cursor;
 pub mod names;
 pub mod node_id;
+pub mod text;

@@ -11,6 +11,7 @@ pub mod loaders;
 pub mod mutation;
 pub mod query;
 pub mod scalars;
+pub mod shape;
 pub mod subscription;
 pub mod types;
 

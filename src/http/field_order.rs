@@ -143,76 +143,9 @@ pub fn count_aliases_and_directives(doc: &ExecutableDocument) -> (usize, usize) 
     acc
 }
 
-/// How deeply the executed operation nests selections, not counting introspection
-/// (`__schema`, `__type`: GraphiQL's own introspection query nests types ten deep).
-/// Fragment cycles count as infinitely deep.
-pub fn depth(doc: &ExecutableDocument, operation_name: Option<&str>) -> usize {
-    fn walk<'a>(
-        doc: &'a ExecutableDocument,
-        set: &'a SelectionSet,
-        stack: &mut Vec<&'a str>,
-    ) -> usize {
-        let mut deepest = 0;
-        for item in &set.items {
-            let d = match &item.node {
-                Selection::Field(f) => {
-                    if f.node.name.node.starts_with("__") {
-                        0
-                    } else {
-                        walk(doc, &f.node.selection_set.node, stack).saturating_add(1)
-                    }
-                }
-                Selection::InlineFragment(f) => walk(doc, &f.node.selection_set.node, stack),
-                Selection::FragmentSpread(s) => {
-                    let name = s.node.fragment_name.node.as_str();
-                    if stack.contains(&name) {
-                        return usize::MAX;
-                    }
-                    match doc.fragments.get(name) {
-                        Some(frag) => {
-                            stack.push(name);
-                            let d = walk(doc, &frag.node.selection_set.node, stack);
-                            stack.pop();
-                            d
-                        }
-                        None => 0,
-                    }
-                }
-            };
-            deepest = deepest.max(d);
-            if deepest == usize::MAX {
-                break;
-            }
-        }
-        deepest
-    }
-    let mut deepest = 0;
-    for (name, op) in doc.operations.iter() {
-        if operation_name.is_some() && name.map(|n| n.as_str()) != operation_name {
-            continue;
-        }
-        deepest = deepest.max(walk(doc, &op.node.selection_set.node, &mut Vec::new()));
-    }
-    deepest
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn depth_ignores_introspection_and_sees_fragment_cycles() {
-        let doc = async_graphql::parser::parse_query(
-            "{ a { b { c } } __schema { types { fields { type { ofType { name } } } } } }",
-        )
-        .unwrap();
-        assert_eq!(depth(&doc, None), 3);
-        let doc = async_graphql::parser::parse_query(
-            "{ a { ...F } } fragment F on T { b { ...G } } fragment G on T { c { ...F } }",
-        )
-        .unwrap();
-        assert_eq!(depth(&doc, None), usize::MAX);
-    }
 
     #[test]
     fn objects_follow_the_query_order_through_fragments_and_lists() {

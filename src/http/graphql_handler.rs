@@ -101,6 +101,20 @@ async fn post(
             "POST bodies must be JSON: send `Content-Type: application/json`",
         );
     }
+    // JSON is UTF-8 (RFC 8259); a body declared in another charset would be misread.
+    if let Some(charset) = content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k.trim() == "charset").then(|| v.trim().trim_matches('"').to_string())
+    }) && charset != "utf-8"
+        && charset != "utf8"
+    {
+        return request_error(
+            &req,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UNSUPPORTED_MEDIA_TYPE",
+            &format!("JSON bodies are UTF-8: charset `{charset}` is not accepted"),
+        );
+    }
     let too_large = || {
         request_error(
             &req,
@@ -382,17 +396,32 @@ pub(super) fn check_limits(
     let Ok(doc) = async_graphql::parser::parse_query(query) else {
         return Ok(None);
     };
-    let depth = field_order::depth(&doc, operation_name);
-    if depth > limits.max_depth {
-        let msg = if depth == usize::MAX {
-            "the query's fragments spread each other in a cycle".to_string()
-        } else {
+    // Linear in the document whatever its fragments do: nothing below expands a spread
+    // until the expanded size is known to be within the complexity budget.
+    let shape = crate::graphql::shape::shape(&doc, operation_name);
+    if shape.is_cycle() {
+        return Err((
+            "QUERY_TOO_DEEP",
+            "the query's fragments spread each other in a cycle".to_string(),
+        ));
+    }
+    if shape.depth > limits.max_depth {
+        return Err((
+            "QUERY_TOO_DEEP",
             format!(
-                "the query nests {depth} levels deep; at most {} are accepted",
-                limits.max_depth
-            )
-        };
-        return Err(("QUERY_TOO_DEEP", msg));
+                "the query nests {} levels deep; at most {} are accepted",
+                shape.depth, limits.max_depth
+            ),
+        ));
+    }
+    if shape.fields > limits.max_complexity as u64 {
+        return Err((
+            "QUERY_TOO_COMPLEX",
+            format!(
+                "the query selects {} fields once its fragments are expanded; at most {} are accepted",
+                shape.fields, limits.max_complexity
+            ),
+        ));
     }
     let (aliases, directives) = field_order::count_aliases_and_directives(&doc);
     if aliases > limits.max_aliases {

@@ -198,6 +198,17 @@ impl Connection {
     /// `apiKey`), else the one of the upgrade request's `Authorization` header.
     fn caller(&self, payload: Option<&Value>) -> Caller {
         let keys = &self.state.api_keys;
+        // A credential that is there but not a string is a wrong credential, not none.
+        if ["authorization", "Authorization", "apiKey"]
+            .iter()
+            .any(|n| {
+                payload
+                    .and_then(|p| p.get(*n))
+                    .is_some_and(|v| !v.is_string())
+            })
+        {
+            return Caller::InvalidKey;
+        }
         let field = |name: &str| {
             payload
                 .and_then(|p| p.get(name))
@@ -289,7 +300,19 @@ impl Connection {
                 self.active.remove(&id);
                 (Inbound::Forward(text), None)
             }
-            _ => (Inbound::Forward(text), None),
+            "ping" | "pong" | "connection_init" | "connection_terminate" => {
+                (Inbound::Forward(text), None)
+            }
+            other => (
+                Inbound::Close(
+                    4400,
+                    format!(
+                        "Invalid message type `{}`",
+                        other.chars().take(40).collect::<String>()
+                    ),
+                ),
+                None,
+            ),
         }
     }
 

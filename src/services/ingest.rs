@@ -27,8 +27,20 @@ use crate::entities::{
 
 /// Largest article body accepted, in characters.
 pub const MAX_BODY_CHARS: usize = 1_000_000;
-/// Most entries accepted in any one list of a document (people, statements, ...).
+/// Most entries accepted in any one list of a document (people, statements, an entity's
+/// aliases, ...), and most aliases one stored entity may gather across documents.
 pub const MAX_LIST_LEN: usize = 10_000;
+/// Longest name, alias, ref, role, kind, source or title accepted, in characters: bounds
+/// what a sort key (and so a cursor) and an exported line can grow to.
+pub const MAX_NAME_CHARS: usize = 1_000;
+/// Longest statement text, summary or casualty phrase accepted, in characters.
+pub const MAX_TEXT_CHARS: usize = 20_000;
+/// Deepest chain of places one document may give (a site in a city in a region in a country
+/// in a continent is five); every level adds a closure row per ancestor.
+pub const MAX_PLACE_DEPTH: usize = 32;
+/// Dates are accepted from year 1 to year 9999, on both backends.
+pub const MIN_YEAR: i32 = 1;
+pub const MAX_YEAR: i32 = 9999;
 
 /// One article and everything it reports; entities point at each other by local `ref`s.
 /// The JSON form (camelCase) is what `newsgraph import` reads and `export` writes.
@@ -237,9 +249,54 @@ impl Validator {
         }
     }
 
+    fn at_most(&mut self, field: Vec<String>, value: &str, max: usize) {
+        let n = value.chars().count();
+        if n > max {
+            self.err(
+                field,
+                "TEXT_TOO_LONG",
+                format!("{n} characters; at most {max} are accepted here"),
+            );
+        }
+    }
+
+    fn aliases(&mut self, field: Vec<String>, aliases: &[String]) {
+        if aliases.len() > MAX_LIST_LEN {
+            self.err(
+                field,
+                "DOCUMENT_TOO_LARGE",
+                format!(
+                    "{} aliases; at most {MAX_LIST_LEN} are accepted",
+                    aliases.len()
+                ),
+            );
+            return;
+        }
+        for (j, a) in aliases.iter().enumerate() {
+            let mut f = field.clone();
+            f.push(j.to_string());
+            self.non_empty(f.clone(), a, "an alias");
+            self.at_most(f, a, MAX_NAME_CHARS);
+        }
+    }
+
+    fn date(&mut self, field: Vec<String>, year: Option<i32>) {
+        if let Some(y) = year
+            && !(MIN_YEAR..=MAX_YEAR).contains(&y)
+        {
+            self.err(
+                field,
+                "DATE_OUT_OF_RANGE",
+                format!("year {y} is outside {MIN_YEAR}..{MAX_YEAR}"),
+            );
+        }
+    }
+
     fn declare(&mut self, field: Vec<String>, reference: &str, kind: RefKind) {
         if reference.trim().is_empty() {
             self.err(field, "EMPTY_TEXT", "a ref must not be empty".into());
+        } else if reference.chars().count() > MAX_NAME_CHARS {
+            self.at_most(field, reference, MAX_NAME_CHARS);
         } else if self.refs.insert(reference.to_string(), kind).is_some() {
             self.err(
                 field,
@@ -282,7 +339,87 @@ fn valid_url(url: &str) -> bool {
         && !url.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
-/// Every problem with a document, each with the path of the field at fault.
+/// The document with the text rule (`domain::text`) applied to every text in it: what is
+/// validated, resolved and stored.
+pub fn clean(doc: &ArticleDocument) -> ArticleDocument {
+    use crate::domain::text::{body, line, opt_line};
+    let lines = |v: &[String]| v.iter().map(|s| line(s)).collect::<Vec<_>>();
+    let opt_ref = |r: &Option<String>| r.as_deref().map(line);
+    ArticleDocument {
+        url: line(&doc.url),
+        title: line(&doc.title),
+        summary: doc.summary.as_deref().map(body),
+        body: doc.body.as_deref().map(body),
+        source: opt_line(&doc.source),
+        published_at: doc.published_at,
+        people: doc
+            .people
+            .iter()
+            .map(|p| PersonInput {
+                reference: line(&p.reference),
+                name: line(&p.name),
+                aliases: lines(&p.aliases),
+                role: opt_line(&p.role),
+                affiliation_ref: opt_ref(&p.affiliation_ref),
+                wikidata_id: opt_line(&p.wikidata_id),
+                mentioned: p.mentioned,
+            })
+            .collect(),
+        organizations: doc
+            .organizations
+            .iter()
+            .map(|o| OrganizationInput {
+                reference: line(&o.reference),
+                name: line(&o.name),
+                aliases: lines(&o.aliases),
+                kind: opt_line(&o.kind),
+                country_ref: opt_ref(&o.country_ref),
+                wikidata_id: opt_line(&o.wikidata_id),
+                mentioned: o.mentioned,
+            })
+            .collect(),
+        locations: doc
+            .locations
+            .iter()
+            .map(|l| LocationInput {
+                reference: line(&l.reference),
+                name: line(&l.name),
+                aliases: lines(&l.aliases),
+                parent_ref: opt_ref(&l.parent_ref),
+                wikidata_id: opt_line(&l.wikidata_id),
+                ..l.clone()
+            })
+            .collect(),
+        statements: doc
+            .statements
+            .iter()
+            .map(|s| StatementInput {
+                reference: line(&s.reference),
+                text: body(&s.text).trim().to_string(),
+                speaker_ref: opt_ref(&s.speaker_ref),
+                place_ref: opt_ref(&s.place_ref),
+                about_refs: lines(&s.about_refs),
+                disputes_refs: lines(&s.disputes_refs),
+                ..s.clone()
+            })
+            .collect(),
+        casualties: doc
+            .casualties
+            .iter()
+            .map(|c| CasualtyInput {
+                phrase: c.phrase.as_deref().map(|p| body(p).trim().to_string()),
+                location_ref: opt_ref(&c.location_ref),
+                reported_by_ref: opt_ref(&c.reported_by_ref),
+                ..c.clone()
+            })
+            .collect(),
+    }
+}
+
+/// (list, index, name, aliases, role or kind) of a named entry of a document.
+type NamedEntry<'a> = (&'a str, usize, &'a str, &'a [String], Option<&'a String>);
+
+/// Every problem with a (cleaned) document, each with the path of the field at fault.
 pub fn validate(doc: &ArticleDocument) -> Vec<UserError> {
     let mut v = Validator {
         errors: Vec::new(),
@@ -299,6 +436,75 @@ pub fn validate(doc: &ArticleDocument) -> Vec<UserError> {
         );
     }
     v.non_empty(path(&[&"title"]), &doc.title, "the title");
+    v.at_most(path(&[&"title"]), &doc.title, MAX_NAME_CHARS);
+    v.at_most(path(&[&"url"]), &doc.url, MAX_NAME_CHARS);
+    if let Some(src) = &doc.source {
+        v.at_most(path(&[&"source"]), src, MAX_NAME_CHARS);
+    }
+    if let Some(summary) = &doc.summary {
+        v.at_most(path(&[&"summary"]), summary, MAX_TEXT_CHARS);
+    }
+    {
+        use chrono::Datelike;
+        v.date(path(&[&"publishedAt"]), doc.published_at.map(|d| d.year()));
+        for (i, s) in doc.statements.iter().enumerate() {
+            v.date(
+                path(&[&"statements", &i, &"saidAt"]),
+                s.said_at.map(|d| d.year()),
+            );
+            v.at_most(path(&[&"statements", &i, &"text"]), &s.text, MAX_TEXT_CHARS);
+        }
+        for (i, c) in doc.casualties.iter().enumerate() {
+            v.date(
+                path(&[&"casualties", &i, &"asOf"]),
+                c.as_of.map(|d| d.year()),
+            );
+            v.date(
+                path(&[&"casualties", &i, &"periodStart"]),
+                c.period_start.map(|d| d.year()),
+            );
+            if let Some(p) = &c.phrase {
+                v.at_most(path(&[&"casualties", &i, &"phrase"]), p, MAX_TEXT_CHARS);
+            }
+        }
+    }
+    let named: Vec<NamedEntry> = doc
+        .people
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                "people",
+                i,
+                p.name.as_str(),
+                &p.aliases[..],
+                p.role.as_ref(),
+            )
+        })
+        .chain(doc.organizations.iter().enumerate().map(|(i, o)| {
+            (
+                "organizations",
+                i,
+                o.name.as_str(),
+                &o.aliases[..],
+                o.kind.as_ref(),
+            )
+        }))
+        .chain(
+            doc.locations
+                .iter()
+                .enumerate()
+                .map(|(i, l)| ("locations", i, l.name.as_str(), &l.aliases[..], None)),
+        )
+        .collect();
+    for (list, i, name, aliases, extra) in named {
+        v.at_most(path(&[&list, &i, &"name"]), name, MAX_NAME_CHARS);
+        v.aliases(path(&[&list, &i, &"aliases"]), aliases);
+        if let Some(x) = extra {
+            let field = if list == "people" { "role" } else { "kind" };
+            v.at_most(path(&[&list, &i, &field]), x, MAX_NAME_CHARS);
+        }
+    }
     if doc.body.as_deref().map(|b| b.chars().count()).unwrap_or(0) > MAX_BODY_CHARS {
         v.err(
             path(&[&"body"]),
@@ -433,6 +639,14 @@ pub fn validate(doc: &ArticleDocument) -> Vec<UserError> {
             .as_deref()
             .and_then(|r| loc_index.get(r).copied());
         while let Some(j) = cur {
+            if seen.len() >= MAX_PLACE_DEPTH {
+                v.err(
+                    path(&[&"locations", &i, &"parentRef"]),
+                    "PLACE_TOO_DEEP",
+                    format!("the chain of parents is deeper than {MAX_PLACE_DEPTH} places"),
+                );
+                break;
+            }
             if !seen.insert(j) {
                 if j == i {
                     v.err(
@@ -636,6 +850,7 @@ pub async fn ingest(
     lock: &IngestLock,
     doc: &ArticleDocument,
 ) -> Result<Ingested, IngestError> {
+    let doc = &clean(doc);
     let errors = validate(doc);
     if !errors.is_empty() {
         return Err(IngestError::Rejected(errors));
@@ -975,29 +1190,50 @@ pub(crate) async fn add_aliases<C: ConnectionTrait>(
     let table = format!("{owner}_alias");
     let owner_col = format!("{owner}_id");
     let mut seen: HashSet<String> = HashSet::from([stored_name_norm.to_string()]);
-    let mut insert = Query::insert();
-    insert.into_table(Alias::new(&table)).columns([
-        Alias::new(&owner_col),
-        Alias::new("alias"),
-        Alias::new("alias_norm"),
-    ]);
-    let mut any = false;
+    let mut rows: Vec<(String, String)> = Vec::new();
     for name in names {
-        let alias = name.trim();
-        let norm = normalize(alias);
+        let alias = crate::domain::text::line(name);
+        let norm = normalize(&alias);
         if norm.is_empty() || !seen.insert(norm.clone()) {
             continue;
         }
-        insert.values_panic([id.into(), alias.into(), norm.into()]);
-        any = true;
+        rows.push((alias, norm));
     }
-    if any {
+    // Chunks keep every statement well under each backend's limit on bound values.
+    let mut added = 0;
+    for chunk in rows.chunks(1_000) {
+        let mut insert = Query::insert();
+        insert.into_table(Alias::new(&table)).columns([
+            Alias::new(&owner_col),
+            Alias::new("alias"),
+            Alias::new("alias_norm"),
+        ]);
+        for (alias, norm) in chunk {
+            insert.values_panic([id.into(), alias.as_str().into(), norm.as_str().into()]);
+        }
         insert.on_conflict(
             OnConflict::columns([Alias::new(&owner_col), Alias::new("alias_norm")])
                 .do_nothing()
                 .to_owned(),
         );
-        db.execute(&insert).await?;
+        added += db.execute(&insert).await?.rows_affected();
+    }
+    // Aliases gather across documents; past the list limit a document could no longer carry
+    // the entity (export then import). Checked only when something was added.
+    if added > 0 {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE {owner_col} = $1");
+        let row = db
+            .query_one_raw(statement(db.get_database_backend(), &sql, vec![id.into()]))
+            .await?;
+        let n: i64 = match row {
+            Some(r) => r.try_get_by_index(0)?,
+            None => 0,
+        };
+        if n > MAX_LIST_LEN as i64 {
+            return Err(ServiceError::invalid(format!(
+                "this {owner} would have {n} aliases; at most {MAX_LIST_LEN} are kept"
+            )));
+        }
     }
     Ok(())
 }

@@ -47,6 +47,66 @@ fn term(ws: Vec<String>) -> Option<Term> {
     }
 }
 
+/// Terms a query keeps at most (words, phrases, exclusions and ORs together).
+pub const MAX_QUERY_TERMS: usize = 32;
+/// Words a quoted phrase keeps at most.
+pub const MAX_PHRASE_WORDS: usize = 16;
+
+/// A query as both backends receive it: the same term given twice counts once, a quoted
+/// phrase keeps its first [`MAX_PHRASE_WORDS`] words and the query its first
+/// [`MAX_QUERY_TERMS`] terms. Without it a word repeated a thousand times kept SQLite's FTS5
+/// busy for minutes; no repetition changes what matches.
+pub fn normalize(raw: &str) -> String {
+    let mut kept: Vec<String> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut chars = raw.chars().peekable();
+    while let Some(&c) = chars.peek() {
+        if kept.len() >= MAX_QUERY_TERMS {
+            break;
+        }
+        if c.is_whitespace() {
+            chars.next();
+            continue;
+        }
+        let mut token = String::new();
+        // A leading `-` binds to the token it precedes, quoted or not.
+        if c == '-' {
+            token.push('-');
+            chars.next();
+        }
+        if chars.peek() == Some(&'"') {
+            chars.next();
+            let mut phrase = String::new();
+            for c in chars.by_ref() {
+                if c == '"' {
+                    break;
+                }
+                phrase.push(c);
+            }
+            let words: Vec<&str> = phrase.split_whitespace().take(MAX_PHRASE_WORDS).collect();
+            token.push('"');
+            token.push_str(&words.join(" "));
+            token.push('"');
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c.is_whitespace() || c == '"' {
+                    break;
+                }
+                token.push(c);
+                chars.next();
+            }
+        }
+        if token == "OR" {
+            if kept.last().is_some_and(|t| t != "OR") {
+                kept.push(token);
+            }
+        } else if seen.insert(token.to_lowercase()) {
+            kept.push(token);
+        }
+    }
+    kept.join(" ")
+}
+
 impl ParsedQuery {
     /// Reads web-search syntax. Anything else (punctuation, stray operators) is ignored.
     pub fn parse(input: &str) -> Self {
@@ -256,6 +316,7 @@ pub async fn search<C: ConnectionTrait>(
             "search pages forward only: use `first` and `after`",
         ));
     }
+    let raw = &normalize(raw);
     let parsed = ParsedQuery::parse(raw);
     let scope = format!("search|{raw}");
     let cursor = match &window.cursor {
@@ -356,6 +417,7 @@ pub async fn search<C: ConnectionTrait>(
 /// SQL condition (and its bound value, with the backend's placeholder) restricting articles to
 /// those matching `raw`, for `ArticleFilter.text`; None when the query has no terms.
 pub fn article_match(backend: DatabaseBackend, raw: &str) -> Option<(String, Value)> {
+    let raw = &normalize(raw);
     let parsed = ParsedQuery::parse(raw);
     if parsed.is_empty() {
         return None;
@@ -392,6 +454,23 @@ mod tests {
             "((\"pokrovsk\") OR (\"vovchansk\"))"
         );
         assert_eq!(ParsedQuery::parse("U.N.").to_fts5(), "((\"u n\"))");
+    }
+
+    #[test]
+    fn repeated_terms_count_once_and_queries_are_bounded() {
+        let repeated = vec!["the"; 1000].join(" ");
+        assert_eq!(normalize(&repeated), "the");
+        assert_eq!(
+            normalize("Putin  putin OR OR Zelensky -x -x \"peace  plan\" \"Peace plan\""),
+            "Putin OR Zelensky -x \"peace plan\""
+        );
+        let many: String = (0..100).map(|i| format!("w{i} ")).collect();
+        assert_eq!(normalize(&many).split(' ').count(), MAX_QUERY_TERMS);
+        let long_phrase = format!("\"{}\"", vec!["a"; 100].join(" "));
+        assert_eq!(normalize(&long_phrase).split(' ').count(), MAX_PHRASE_WORDS);
+        for q in ["flood", "\"peace plan\" -war", "a OR b"] {
+            assert_eq!(normalize(q), q, "ordinary queries pass unchanged");
+        }
     }
 
     #[test]

@@ -7,9 +7,12 @@ use sea_orm::{
 };
 
 use super::error::ServiceResult;
-use super::ingest::{IngestError as WriteError, UserError, add_aliases, link_closure};
+use super::ingest::{
+    IngestError as WriteError, MAX_LIST_LEN, MAX_NAME_CHARS, UserError, add_aliases, link_closure,
+};
 use super::sql::statement;
 use crate::domain::names::normalize;
+use crate::domain::text::line;
 use crate::entities::enums::LocationKind;
 use crate::entities::{article, location, organization, person};
 
@@ -186,14 +189,48 @@ async fn replace_aliases<C: ConnectionTrait>(
     id: i32,
     name_norm: &str,
     aliases: &[String],
-) -> ServiceResult<()> {
+) -> Result<(), WriteError> {
+    if aliases.len() > MAX_LIST_LEN {
+        return Err(user_error(
+            "aliases",
+            "DOCUMENT_TOO_LARGE",
+            format!(
+                "{} aliases; at most {MAX_LIST_LEN} are accepted",
+                aliases.len()
+            ),
+        ));
+    }
+    let mut problems = Vec::new();
+    for (i, a) in aliases.iter().enumerate() {
+        let clean = line(a);
+        let problem = if clean.is_empty() {
+            Some(("EMPTY_TEXT", "an alias must not be empty".to_string()))
+        } else if clean.chars().count() > MAX_NAME_CHARS {
+            Some((
+                "TEXT_TOO_LONG",
+                format!("at most {MAX_NAME_CHARS} characters are accepted"),
+            ))
+        } else {
+            None
+        };
+        if let Some((code, message)) = problem {
+            problems.push(UserError {
+                field: vec!["aliases".into(), i.to_string()],
+                message,
+                code,
+            });
+        }
+    }
+    if !problems.is_empty() {
+        return Err(WriteError::Rejected(problems));
+    }
     exec(
         db,
         &format!("DELETE FROM {owner}_alias WHERE {owner}_id = $1"),
         vec![id.into()],
     )
     .await?;
-    add_aliases(db, owner, id, name_norm, aliases.iter()).await
+    Ok(add_aliases(db, owner, id, name_norm, aliases.iter()).await?)
 }
 
 async fn alias_list<C: ConnectionTrait>(
@@ -211,16 +248,40 @@ async fn alias_list<C: ConnectionTrait>(
         .collect())
 }
 
+/// A name under the text rule (`domain::text::line`): never empty, never too long.
 fn check_name(name: &str) -> Result<String, WriteError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
+    let clean = line(name);
+    if clean.is_empty() {
         return Err(user_error(
             "name",
             "EMPTY_TEXT",
-            "the name must not be empty",
+            "the name must not be empty (control and invisible characters do not count)",
         ));
     }
-    Ok(trimmed.to_string())
+    if clean.chars().count() > MAX_NAME_CHARS {
+        return Err(user_error(
+            "name",
+            "TEXT_TOO_LONG",
+            format!("at most {MAX_NAME_CHARS} characters are accepted"),
+        ));
+    }
+    Ok(clean)
+}
+
+/// An optional one-line text (a role, a kind) under the text rule; None when nothing is left.
+fn check_line(field: &str, value: Option<String>) -> Result<Option<String>, WriteError> {
+    let clean = value.map(|v| line(&v)).filter(|v| !v.is_empty());
+    if clean
+        .as_ref()
+        .is_some_and(|v| v.chars().count() > MAX_NAME_CHARS)
+    {
+        return Err(user_error(
+            field,
+            "TEXT_TOO_LONG",
+            format!("at most {MAX_NAME_CHARS} characters are accepted"),
+        ));
+    }
+    Ok(clean)
 }
 
 async fn check_wikidata<C: ConnectionTrait>(
@@ -332,7 +393,7 @@ pub async fn save_person(
     };
     am.name_norm = Set(normalize(&name));
     am.name = Set(name);
-    am.role = Set(role.filter(|r| !r.trim().is_empty()));
+    am.role = Set(check_line("role", role)?);
     am.affiliation_id = Set(affiliation);
     am.wikidata_id = Set(wikidata);
     let saved = if id.is_some() {
@@ -402,7 +463,7 @@ pub async fn save_organization(
     };
     am.name_norm = Set(normalize(&name));
     am.name = Set(name);
-    am.kind = Set(kind.filter(|k| !k.trim().is_empty()));
+    am.kind = Set(check_line("kind", kind)?);
     am.country_id = Set(country);
     am.wikidata_id = Set(wikidata);
     let saved = if id.is_some() {

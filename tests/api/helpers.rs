@@ -41,7 +41,7 @@ enum Cleanup {
 
 fn init_logs() {
     if std::env::var("TEST_LOG").is_ok() {
-        newsgraph::telemetry::init();
+        newsgraph::telemetry::init("info");
     }
 }
 
@@ -175,6 +175,7 @@ fn test_settings(database_url: String, backend: Backend, seed: bool) -> Settings
         seed_sample: seed,
         db_max_connections: 5,
         db_acquire_timeout: std::time::Duration::from_secs(5),
+        sqlite_statement_limit: Some(std::time::Duration::from_secs(10)),
         api_keys: newsgraph::configuration::ApiKeys::new([TEST_API_KEY.to_string()]),
         cors: newsgraph::configuration::CorsOrigins::List(vec![TEST_ORIGIN.to_string()]),
         cache_max_age: 60,
