@@ -4,6 +4,10 @@
 //! 503/504, an error without a documented code, INTERNAL). Installs the pinned version into
 //! a virtualenv under the target directory on first run. Opt out with
 //! `NEWSGRAPH_TEST_SKIP_SCHEMATHESIS=1`.
+//!
+//! Like the fuzz suite, the run is fixed: one seed and no example database carried between
+//! runs, so the same commit generates the same operations. `NEWSGRAPH_FUZZ_SEED` (a number or
+//! `random`) and `NEWSGRAPH_FUZZ_CASES` (examples per operation) make the longer randomized run.
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -13,6 +17,18 @@ use crate::helpers::TEST_API_KEY;
 
 const VERSION: &str = "4.32.5";
 const EXAMPLES: &str = "25";
+const SEED: &str = "7";
+
+/// `--seed` (none for a random run) and `--max-examples` of this run.
+fn run_config() -> (Option<String>, String) {
+    let seed = match std::env::var("NEWSGRAPH_FUZZ_SEED") {
+        Ok(v) if v == "random" => None,
+        Ok(v) => Some(v),
+        Err(_) => Some(SEED.to_string()),
+    };
+    let examples = std::env::var("NEWSGRAPH_FUZZ_CASES").unwrap_or_else(|_| EXAMPLES.into());
+    (seed, examples)
+}
 
 fn skipped() -> bool {
     std::env::var("NEWSGRAPH_TEST_SKIP_SCHEMATHESIS")
@@ -84,15 +100,32 @@ api_test!(schemathesis_finds_no_undesigned_answer, |app| {
             }
         };
         let hooks = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemathesis");
-        let out = Command::new(exe)
-            .args(["run", &url, "--max-examples", EXAMPLES, "--checks"])
+        let (seed, examples) = run_config();
+        let work = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!(
+            "schemathesis-run-{}",
+            uuid::Uuid::new_v4().simple()
+        ));
+        if let Err(e) = std::fs::create_dir_all(&work) {
+            return (false, format!("cannot create {}: {e}", work.display()));
+        }
+        let mut cmd = Command::new(exe);
+        cmd.args(["run", &url, "--max-examples", &examples])
+            .args(["--generation-database", "none"]);
+        if let Some(seed) = &seed {
+            cmd.args(["--seed", seed]);
+        }
+        let out = cmd
+            .args(["--checks"])
             .arg("newsgraph_designed_errors")
             .args(["-H", &format!("Authorization: Bearer {TEST_API_KEY}")])
             .args(["--no-color"])
             .env("SCHEMATHESIS_HOOKS", "hooks")
             .env("PYTHONPATH", &hooks)
-            .current_dir(&hooks)
+            // A fresh working folder: schemathesis keeps a cache of past crashes in it and
+            // replays them, which would make one run depend on the ones before.
+            .current_dir(&work)
             .output();
+        let _ = std::fs::remove_dir_all(&work);
         match out {
             Ok(o) => (
                 o.status.success(),
