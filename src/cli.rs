@@ -64,6 +64,21 @@ pub enum Command {
         #[arg(long)]
         out: Option<String>,
     },
+    /// Extract a draft ingestion document from article text (plain text or HTML) and print
+    /// it as JSON: the format `import` and `ingestArticle` take. Writes nothing.
+    Extract {
+        /// When the article was published (RFC 3339); weekdays are resolved against it.
+        #[arg(long)]
+        published_at: Option<String>,
+        /// The article's URL (default: one derived from the text).
+        #[arg(long)]
+        url: Option<String>,
+        /// The publisher.
+        #[arg(long)]
+        source: Option<String>,
+        /// The text file (`-` for standard input).
+        file: String,
+    },
     /// Write every article as an ingestion document, one per line (NDJSON).
     Export {
         /// Output file (default: standard output).
@@ -108,6 +123,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Import { files } => import(files).await,
         Command::Export { out } => export(out).await,
+        Command::Extract {
+            published_at,
+            url,
+            source,
+            file,
+        } => extract(published_at, url, source, &file),
         Command::Generate { scale, out } => generate(scale, out).await,
         Command::Seed => {
             let settings = command_settings()?;
@@ -245,6 +266,40 @@ async fn import(files: Vec<String>) -> anyhow::Result<()> {
         .await;
     }
     report(&tally, started)
+}
+
+fn extract(
+    published_at: Option<String>,
+    url: Option<String>,
+    source: Option<String>,
+    file: &str,
+) -> anyhow::Result<()> {
+    use crate::services::extract::{Extractor, Input, RuleExtractor};
+    let published_at = published_at
+        .map(|p| {
+            chrono::DateTime::parse_from_rfc3339(&p)
+                .map(|d| d.to_utc())
+                .map_err(|_| anyhow::anyhow!("--published-at must be an RFC 3339 time, not `{p}`"))
+        })
+        .transpose()?;
+    let raw = read_input(file)?;
+    let text = String::from_utf8(raw)
+        .map_err(|_| anyhow::anyhow!("{file} is binary data, not UTF-8 text"))?;
+    let draft = RuleExtractor::default()
+        .extract(&Input {
+            text,
+            url,
+            published_at,
+            source,
+        })
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    for w in &draft.warnings {
+        eprintln!("warning: {w}");
+    }
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &draft.document).context("cannot write the draft")?;
+    writeln!(out).context("cannot write the draft")?;
+    Ok(())
 }
 
 async fn generate(scale: f64, out: Option<String>) -> anyhow::Result<()> {

@@ -5,6 +5,7 @@ pub mod direct;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod extract;
 pub mod generate;
 pub mod import;
 pub mod ingest;

@@ -11,6 +11,7 @@ mod cluster;
 mod compiled;
 mod entities;
 mod errors;
+mod extraction;
 mod faults;
 mod filters;
 mod fixtures;

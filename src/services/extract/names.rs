@@ -1,0 +1,769 @@
+//! Names in a text: runs of capitalised words, each read as a person, an organization or a
+//! place from the words around it (a role before a person, a head word in an organization's
+//! name, a preposition or a dateline before a place), and from the names the caller already
+//! knows. Later mentions by surname, acronym or role resolve to the entity first named.
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::domain::names::normalize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Person,
+    Organization,
+    Place,
+}
+
+/// One entity of the text, with every place it is mentioned.
+#[derive(Debug, Clone)]
+pub struct Entity {
+    pub kind: Kind,
+    pub name: String,
+    pub aliases: Vec<String>,
+    pub role: Option<String>,
+    /// Byte ranges in the body.
+    pub mentions: Vec<(usize, usize)>,
+    pub confidence: f32,
+}
+
+/// Words that name a role and so announce a person ("Governor Josh Green", "spokesman X").
+const ROLES: &[&str] = &[
+    "president",
+    "prime minister",
+    "minister",
+    "governor",
+    "spokesman",
+    "spokeswoman",
+    "spokesperson",
+    "envoy",
+    "general",
+    "gen.",
+    "secretary",
+    "mayor",
+    "commissioner",
+    "chancellor",
+    "king",
+    "queen",
+    "pope",
+    "senator",
+    "sen.",
+    "rep.",
+    "leader",
+    "chief",
+    "head",
+    "administrator",
+    "coordinator",
+    "resident",
+    "official",
+    "ambassador",
+    "director",
+    "commander",
+    "lawmaker",
+    "adviser",
+    "advisor",
+    "aide",
+    "judge",
+    "prosecutor",
+    "mr.",
+    "mrs.",
+    "ms.",
+    "dr.",
+    "sheikh",
+    "emir",
+    "prince",
+    "colonel",
+    "col.",
+    "lieutenant",
+    "captain",
+    "sergeant",
+    "deputy",
+    "analyst",
+    "professor",
+    "economist",
+    "negotiator",
+    "chairman",
+    "chairwoman",
+    "speaker",
+    "representative",
+    "mother",
+    "father",
+    "witness",
+    "survivor",
+];
+
+/// Words that make a capitalised run an organization.
+const ORG_HEADS: &[&str] = &[
+    "ministry",
+    "agency",
+    "organization",
+    "organisation",
+    "office",
+    "council",
+    "commission",
+    "committee",
+    "forces",
+    "force",
+    "army",
+    "military",
+    "bureau",
+    "party",
+    "union",
+    "federation",
+    "society",
+    "societies",
+    "bank",
+    "fund",
+    "network",
+    "court",
+    "parliament",
+    "government",
+    "administration",
+    "corps",
+    "command",
+    "service",
+    "institute",
+    "university",
+    "association",
+    "cross",
+    "crescent",
+    "county",
+    "department",
+    "authority",
+    "police",
+    "navy",
+    "guard",
+    "brigade",
+    "battalion",
+    "front",
+    "movement",
+    "alliance",
+    "coalition",
+    "program",
+    "programme",
+    "nations",
+    "company",
+    "corporation",
+    "group",
+    "press",
+    "news",
+    "times",
+    "post",
+    "kremlin",
+    "pentagon",
+    "congress",
+    "senate",
+    "assembly",
+    "cabinet",
+    "directorate",
+    "mission",
+    "centre",
+    "center",
+    "foundation",
+    "watch",
+    "amnesty",
+];
+
+/// Well-known organizations a text names by acronym or short name (full name first).
+const KNOWN_ORGS: &[&[&str]] = &[
+    &["United Nations", "UN", "U.N."],
+    &["North Atlantic Treaty Organization", "NATO"],
+    &["World Health Organization", "WHO"],
+    &["European Union", "EU", "E.U."],
+    &["UNICEF"],
+    &["UNHCR", "U.N. refugee agency", "UN refugee agency"],
+    &["International Committee of the Red Cross", "ICRC"],
+    &["Federal Emergency Management Agency", "FEMA"],
+    &["International Atomic Energy Agency", "IAEA"],
+    &["Hamas"],
+    &["Hezbollah"],
+    &["Taliban"],
+    &["Kremlin"],
+    &["Pentagon"],
+    &["Reuters"],
+    &["Associated Press", "AP"],
+    &["Agence France-Presse", "AFP"],
+    &["Islamic State", "ISIS", "ISIL"],
+    &["Houthis", "Houthi"],
+    &["Wagner Group", "Wagner"],
+    &["European Commission"],
+    &["International Criminal Court", "ICC"],
+    &["World Bank"],
+    &["International Monetary Fund", "IMF"],
+    &["Amnesty International"],
+    &["Human Rights Watch"],
+    &["Doctors Without Borders", "MSF", "Medecins Sans Frontieres"],
+];
+
+/// Capitalised words that start sentences or name times, never an entity by themselves.
+const NOT_NAMES: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "in",
+    "on",
+    "at",
+    "but",
+    "and",
+    "as",
+    "after",
+    "before",
+    "he",
+    "she",
+    "it",
+    "they",
+    "we",
+    "our",
+    "his",
+    "her",
+    "this",
+    "that",
+    "these",
+    "those",
+    "when",
+    "while",
+    "since",
+    "if",
+    "its",
+    "their",
+    "there",
+    "however",
+    "meanwhile",
+    "also",
+    "about",
+    "more",
+    "some",
+    "many",
+    "most",
+    "all",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "i",
+    "you",
+    "what",
+    "who",
+    "why",
+    "how",
+    "where",
+    "with",
+    "without",
+    "for",
+    "from",
+    "by",
+    "to",
+    "of",
+    "no",
+    "yes",
+    "not",
+    "every",
+    "whole",
+    "over",
+    "under",
+    "according",
+    "despite",
+    "during",
+    "earlier",
+    "later",
+    "last",
+    "next",
+    "rescue",
+    "officials",
+    "residents",
+    "people",
+    "local",
+    "western",
+    "eastern",
+    "northern",
+    "southern",
+    "central",
+    "opposition",
+    "state",
+    "hospital",
+    "hospitals",
+];
+
+/// Demonyms and the country they point to, for "Russian Defence Ministry", "Israeli military".
+const DEMONYMS: &[&str] = &[
+    "Russian",
+    "Ukrainian",
+    "Israeli",
+    "Palestinian",
+    "Sudanese",
+    "Libyan",
+    "Afghan",
+    "Syrian",
+    "Iranian",
+    "Iraqi",
+    "American",
+    "British",
+    "French",
+    "German",
+    "Chinese",
+    "Turkish",
+    "Egyptian",
+    "Lebanese",
+    "Yemeni",
+    "Saudi",
+    "Indian",
+    "Pakistani",
+    "Dutch",
+    "Polish",
+    "Japanese",
+    "Korean",
+    "Ethiopian",
+    "Somali",
+    "Congolese",
+    "Nigerian",
+    "Malian",
+];
+
+static DEMONYM_ORG: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    let demonyms = DEMONYMS.join("|");
+    Regex::new(&format!(
+        r"\b(?:{demonyms})\s+(?:(?:Defen[cs]e|Foreign|Interior|Health|Finance|Emergency|Emergencies)\s+)?(?:[Mm]inistry|[Mm]ilitary|[Aa]rmy|[Aa]ir [Ff]orce|[Nn]avy|[Pp]olice|[Gg]overnment|[Ff]orces|[Aa]rmed [Ff]orces)\b"
+    ))
+    .ok()
+});
+
+/// A capitalised word: a letter in upper case first (names may hold hyphens, apostrophes
+/// and dots: "al-Balah", "O'Neil", "U.N.").
+static RUN: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(
+        r"\b\p{Lu}[\p{L}\p{M}'’.\-]*(?:(?:\s+(?:of|for|the|and|on|de|del|la|al|bin|van|von|der|da|du|el)\s+|\s+|-)\p{Lu}[\p{L}\p{M}'’.\-]*)*",
+    )
+    .ok()
+});
+
+/// The body and what the rules know about its words.
+pub struct Text<'a> {
+    pub body: &'a str,
+}
+
+impl Text<'_> {
+    /// The lower-cased words just before `pos` (at most `n`).
+    pub fn words_before(&self, pos: usize, n: usize) -> Vec<String> {
+        self.body[..pos]
+            .split(|c: char| c.is_whitespace())
+            .rev()
+            .filter(|w| !w.is_empty())
+            .take(n)
+            .map(|w| {
+                w.trim_matches(|c: char| c == ',' || c == '(')
+                    .to_lowercase()
+            })
+            .collect()
+    }
+
+    pub fn after(&self, pos: usize, n: usize) -> &str {
+        let end = (pos + n).min(self.body.len());
+        let end = (end..=self.body.len())
+            .find(|e| self.body.is_char_boundary(*e))
+            .unwrap_or(self.body.len());
+        &self.body[pos..end]
+    }
+}
+
+fn is_org_word(w: &str) -> bool {
+    let w = w.trim_end_matches(['.', '\'', '’', 's']).to_lowercase();
+    ORG_HEADS
+        .iter()
+        .any(|h| w == *h || w == h.trim_end_matches('s'))
+}
+
+fn trim_run(run: &str) -> (usize, &str) {
+    // Drop leading words that never start a name, and a trailing possessive or dot.
+    let mut start = 0;
+    loop {
+        let rest = &run[start..];
+        let first = rest.split_whitespace().next().unwrap_or("");
+        let bare = first.trim_end_matches(['.', ',']).to_lowercase();
+        if !first.is_empty() && NOT_NAMES.contains(&bare.as_str()) && rest.len() > first.len() {
+            start +=
+                first.len() + (rest[first.len()..].len() - rest[first.len()..].trim_start().len());
+            continue;
+        }
+        break;
+    }
+    let mut s = &run[start..];
+    for suffix in ["'s", "’s"] {
+        if let Some(x) = s.strip_suffix(suffix) {
+            s = x;
+        }
+    }
+    let s = s.trim_end_matches(['.', '-', '\'', '’']);
+    // Connectors left at the end ("Ministry of") go.
+    let mut s = s;
+    loop {
+        let last = s.rsplit(' ').next().unwrap_or("");
+        if s.contains(' ') && ["of", "for", "the", "and", "on", "de", "al", "la"].contains(&last) {
+            s = s[..s.len() - last.len()].trim_end();
+        } else {
+            break;
+        }
+    }
+    (start, s)
+}
+
+/// Places named in a dateline ("HERAT, Afghanistan (Newswire) —", "THE HAGUE (Newswire) —").
+fn dateline(body: &str) -> Vec<(usize, usize)> {
+    let Some(re) =
+        Regex::new(r"^([\p{Lu}][\p{Lu} .'’\-]+?)(?:,\s+([\p{Lu}][\p{L} ]+?))?\s*(?:\(|—|–|-)").ok()
+    else {
+        return Vec::new();
+    };
+    let first = body.lines().next().unwrap_or("");
+    let Some(c) = re.captures(first) else {
+        return Vec::new();
+    };
+    [c.get(1), c.get(2)]
+        .into_iter()
+        .flatten()
+        .map(|m| (m.start(), m.end()))
+        .collect()
+}
+
+/// "U.N.", "UN" and "U.N" are one key.
+fn org_key(s: &str) -> String {
+    normalize(s).replace('.', "")
+}
+
+fn title_case(s: &str) -> String {
+    s.split(' ')
+        .map(|w| {
+            let lower = w.to_lowercase();
+            if ["of", "the", "and"].contains(&lower.as_str()) {
+                return lower;
+            }
+            let mut c = lower.chars();
+            match c.next() {
+                Some(f) => f.to_uppercase().chain(c).collect(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Everything named in `body`, first mention first.
+pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
+    let text = Text { body };
+    let mut out: Vec<Entity> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let add = |out: &mut Vec<Entity>,
+               index: &mut HashMap<String, usize>,
+               kind: Kind,
+               name: &str,
+               span: (usize, usize),
+               confidence: f32,
+               role: Option<String>| {
+        let key = normalize(name);
+        if key.is_empty() {
+            return;
+        }
+        match index.get(&key) {
+            Some(&i) => {
+                out[i].mentions.push(span);
+                if out[i].role.is_none() {
+                    out[i].role = role;
+                }
+            }
+            None => {
+                index.insert(key, out.len());
+                out.push(Entity {
+                    kind,
+                    name: name.to_string(),
+                    aliases: Vec::new(),
+                    role,
+                    mentions: vec![span],
+                    confidence,
+                });
+            }
+        }
+    };
+
+    for (s, e) in dateline(body) {
+        let name = title_case(body[s..e].trim());
+        add(&mut out, &mut index, Kind::Place, &name, (s, e), 0.9, None);
+    }
+    if let Some(re) = DEMONYM_ORG.as_ref() {
+        for m in re.find_iter(body) {
+            add(
+                &mut out,
+                &mut index,
+                Kind::Organization,
+                m.as_str(),
+                (m.start(), m.end()),
+                0.8,
+                None,
+            );
+        }
+    }
+    let known_places: Vec<String> = known_places.iter().map(|p| normalize(p)).collect();
+    let Some(run_re) = RUN.as_ref() else {
+        return out;
+    };
+    for m in run_re.find_iter(body) {
+        let (offset, name) = trim_run(m.as_str());
+        if name.is_empty() {
+            continue;
+        }
+        let start = m.start() + offset;
+        let end = start + name.len();
+        let first_word = name.split_whitespace().next().unwrap_or("").to_lowercase();
+        if NOT_NAMES.contains(&first_word.as_str()) && !name.contains(' ') {
+            continue;
+        }
+        // Inside an organization found by its demonym ("Russian Defence Ministry").
+        if out.iter().any(|e| {
+            e.kind == Kind::Organization && e.mentions.iter().any(|(s, e)| *s <= start && end <= *e)
+        }) {
+            continue;
+        }
+        // All capitals and long: the dateline or a shouted headline word, handled above.
+        if name.len() > 5 && name.chars().all(|c| !c.is_lowercase()) && !name.contains('.') {
+            continue;
+        }
+        // A title run into the name ("Interior Minister Ihor Klymenko", "Governor Josh
+        // Green"): the title is the person's role, the rest the name.
+        let all: Vec<&str> = name.split_whitespace().collect();
+        let titled = all
+            .iter()
+            .take(all.len().saturating_sub(1))
+            .rposition(|w| ROLES.contains(&w.to_lowercase().as_str()));
+        if let Some(k) = titled
+            && !all.iter().any(|w| is_org_word(w))
+        {
+            let role = all[..=k].join(" ");
+            let person = all[k + 1..].join(" ");
+            let p_start = start + name.len() - person.len();
+            let p_norm = normalize(&person);
+            if let Some(i) = out.iter().position(|e| {
+                e.kind == Kind::Person
+                    && (normalize(&e.name) == p_norm
+                        || normalize(&e.name).ends_with(&format!(" {p_norm}")))
+            }) {
+                out[i].mentions.push((p_start, end));
+            } else {
+                add(
+                    &mut out,
+                    &mut index,
+                    Kind::Person,
+                    &person,
+                    (p_start, end),
+                    0.9,
+                    Some(role),
+                );
+            }
+            continue;
+        }
+        let words: Vec<&str> = name.split_whitespace().collect();
+        let before = text.words_before(start, 3);
+        let after = text.after(end, 40).to_lowercase();
+        let norm = normalize(name);
+        let known_org = KNOWN_ORGS
+            .iter()
+            .find(|names| names.iter().any(|n| org_key(n) == org_key(name)));
+        let kind = if let Some(names) = known_org {
+            let canonical = names[0];
+            add(
+                &mut out,
+                &mut index,
+                Kind::Organization,
+                canonical,
+                (start, end),
+                0.95,
+                None,
+            );
+            if let Some(&i) = index.get(&normalize(canonical))
+                && canonical != name
+                && !out[i].aliases.iter().any(|a| org_key(a) == org_key(name))
+            {
+                out[i].aliases.push(name.to_string());
+            }
+            continue;
+        } else if words.iter().any(|w| is_org_word(w)) {
+            Kind::Organization
+        } else if known_places.contains(&norm) || place_context(&before, &after, words.len()) {
+            Kind::Place
+        } else if words.len() >= 2 && words.len() <= 4 {
+            Kind::Person
+        } else {
+            // A single capitalised word: a surname of someone named before, else unknown.
+            if let Some(i) = out.iter().position(|e| {
+                e.kind == Kind::Person
+                    && e.name.split_whitespace().last().map(normalize) == Some(norm.clone())
+            }) {
+                out[i].mentions.push((start, end));
+            } else if let Some(i) = out.iter().position(|e| {
+                e.kind == Kind::Organization
+                    && e.aliases.iter().any(|a| org_key(a) == org_key(name))
+            }) {
+                out[i].mentions.push((start, end));
+            }
+            continue;
+        };
+        let role = (kind == Kind::Person)
+            .then(|| role_before(body, start))
+            .flatten();
+        // A later mention of a person's surname together with a first name already known
+        // is the same person; a person's full name is never a place.
+        if kind == Kind::Person
+            && let Some(i) = out
+                .iter()
+                .position(|e| e.kind == Kind::Person && normalize(&e.name).ends_with(&norm))
+        {
+            out[i].mentions.push((start, end));
+            continue;
+        }
+        let confidence = match kind {
+            Kind::Person if role.is_some() => 0.9,
+            Kind::Person => 0.6,
+            Kind::Organization => 0.8,
+            Kind::Place => 0.7,
+        };
+        add(
+            &mut out,
+            &mut index,
+            kind,
+            name,
+            (start, end),
+            confidence,
+            role,
+        );
+    }
+    out
+}
+
+/// Words around a capitalised run that make it a place: a following "region" or "province",
+/// or a preposition before it ("in Herat", "near Odesa") that is not part of a role.
+fn place_context(before: &[String], after: &str, words: usize) -> bool {
+    const AREA: &[&str] = &[
+        " region",
+        " province",
+        " district",
+        " oblast",
+        " governorate",
+    ];
+    const PLACE_PREPOSITIONS: &[&str] = &[
+        "in", "near", "from", "across", "around", "outside", "into", "to", "toward", "towards",
+        "of", "at", "between", "and", "hit", "struck", "visited", "fled",
+    ];
+    if AREA.iter().any(|a| after.starts_with(a)) {
+        return true;
+    }
+    before
+        .first()
+        .is_some_and(|w| PLACE_PREPOSITIONS.contains(&w.as_str()))
+        && !before
+            .iter()
+            .skip(1)
+            .take(1)
+            .any(|w| ROLES.contains(&w.as_str()))
+        && words <= 3
+        && !(words >= 2 && (after.starts_with(" said") || after.starts_with(", who")))
+}
+
+/// "Interior Minister" in "Interior Minister Ihor Klymenko"; "regional governor" in
+/// "regional governor Oleh Kiper".
+fn role_before(body: &str, start: usize) -> Option<String> {
+    let head = body[..start].trim_end();
+    let words: Vec<&str> = head.rsplit(|c: char| c.is_whitespace()).take(4).collect();
+    let mut role_words = Vec::new();
+    for w in words {
+        let lw = w.to_lowercase();
+        if w.ends_with([',', '.', ';', ':', '"', '“', '”']) || NOT_NAMES.contains(&lw.as_str())
+        {
+            break;
+        }
+        role_words.push(w);
+    }
+    role_words.reverse();
+    let phrase = role_words.join(" ");
+    let lower = phrase.to_lowercase();
+    ROLES
+        .iter()
+        .any(|r| lower.split_whitespace().any(|w| w == *r) || lower.ends_with(r))
+        .then_some(phrase)
+        .filter(|p| !p.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(body: &str) -> Vec<(Kind, String)> {
+        find(body, &[])
+            .into_iter()
+            .map(|e| (e.kind, e.name))
+            .collect()
+    }
+
+    #[test]
+    fn roles_organizations_and_places_are_told_apart() {
+        let found = kinds(
+            "KYIV, Ukraine (Newswire) — Interior Minister Ihor Klymenko said the Russian Defence Ministry lied. Klymenko spoke in Odesa.",
+        );
+        assert!(found.contains(&(Kind::Place, "Kyiv".into())), "{found:?}");
+        assert!(
+            found.contains(&(Kind::Place, "Ukraine".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Kind::Person, "Ihor Klymenko".into())),
+            "{found:?}"
+        );
+        assert!(
+            found.contains(&(Kind::Organization, "Russian Defence Ministry".into())),
+            "{found:?}"
+        );
+        assert!(found.contains(&(Kind::Place, "Odesa".into())), "{found:?}");
+        assert_eq!(
+            found.iter().filter(|(k, _)| *k == Kind::Person).count(),
+            1,
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn acronyms_resolve_to_one_organization() {
+        let found = find(
+            "The United Nations said so. The U.N. added more. UN staff left.",
+            &[],
+        );
+        let orgs: Vec<&Entity> = found
+            .iter()
+            .filter(|e| e.kind == Kind::Organization)
+            .collect();
+        assert_eq!(orgs.len(), 1, "{found:?}");
+        assert_eq!(orgs[0].name, "United Nations");
+        assert_eq!(orgs[0].mentions.len(), 3);
+    }
+}

@@ -1,0 +1,460 @@
+//! The extractor scored on labelled texts: the sample article (its body against
+//! `data/sample/`) and the texts under `tests/extract/` (`heldout/` was written and labelled
+//! before the rules and is never tuned on). Prints precision, recall and F1 per kind for the
+//! tuning and held-out sets apart, and holds floors that may only rise. `bench/extract` runs
+//! it with the table shown.
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use newsgraph::domain::names::normalize;
+use newsgraph::services::extract::{Extractor, Input, RuleExtractor};
+use newsgraph::services::ingest::ArticleDocument;
+use serde_json::Value;
+
+#[derive(Default, Clone)]
+struct Labels {
+    published_at: Option<String>,
+    people: Vec<String>,
+    organizations: Vec<String>,
+    places: Vec<String>,
+    quotes: Vec<(String, String)>,
+    casualties: Vec<(String, i64)>,
+}
+
+fn strings(v: &Value) -> Vec<String> {
+    v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|s| s.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn labels_of(v: &Value) -> Labels {
+    Labels {
+        published_at: v["publishedAt"].as_str().map(String::from),
+        people: strings(&v["people"]),
+        organizations: strings(&v["organizations"]),
+        places: strings(&v["places"]),
+        quotes: v["quotes"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|q| {
+                (
+                    q["speaker"].as_str().unwrap_or("").into(),
+                    q["text"].as_str().unwrap_or("").into(),
+                )
+            })
+            .collect(),
+        casualties: v["casualties"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                (
+                    c["category"].as_str().unwrap_or("").into(),
+                    c["min"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The sample article's own document as labels.
+fn sample() -> (String, Labels) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("data/sample/ukraine-talks-moscow-2025-12-02.json");
+    let doc: ArticleDocument =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let name_of = |r: &str| {
+        doc.people
+            .iter()
+            .find(|p| p.reference == r)
+            .map(|p| p.name.clone())
+            .or_else(|| {
+                doc.organizations
+                    .iter()
+                    .find(|o| o.reference == r)
+                    .map(|o| o.name.clone())
+            })
+            .unwrap_or_default()
+    };
+    let labels = Labels {
+        published_at: doc.published_at.map(|d| d.to_rfc3339()),
+        people: doc
+            .people
+            .iter()
+            .filter(|p| p.mentioned)
+            .map(|p| p.name.clone())
+            .collect(),
+        organizations: doc
+            .organizations
+            .iter()
+            .filter(|o| o.mentioned)
+            .map(|o| o.name.clone())
+            .collect(),
+        places: doc
+            .locations
+            .iter()
+            .filter(|l| l.mentioned)
+            .map(|l| l.name.clone())
+            .collect(),
+        quotes: doc
+            .statements
+            .iter()
+            .filter(|s| s.kind == newsgraph::entities::enums::StatementKind::Quote)
+            .map(|s| {
+                (
+                    s.speaker_ref.as_deref().map(name_of).unwrap_or_default(),
+                    s.text.clone(),
+                )
+            })
+            .collect(),
+        casualties: doc
+            .casualties
+            .iter()
+            .filter(|c| c.count_min.is_some())
+            .map(|c| {
+                (
+                    serde_json::to_value(c.category)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_string(),
+                    c.count_min.unwrap_or(0).into(),
+                )
+            })
+            .collect(),
+    };
+    (doc.body.unwrap_or_default(), labels)
+}
+
+fn texts(dir: &str) -> Vec<(String, String, Labels)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/extract")
+        .join(dir);
+    let mut out = Vec::new();
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    files.sort();
+    for f in files {
+        if f.extension().is_some_and(|e| e == "txt") {
+            let labels_path = f.with_extension("labels.json");
+            let v: Value =
+                serde_json::from_str(&std::fs::read_to_string(&labels_path).unwrap()).unwrap();
+            out.push((
+                f.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&f).unwrap(),
+                labels_of(&v),
+            ));
+        }
+    }
+    out
+}
+
+/// Names match when equal after normalization, or when one's words are all in the other
+/// ("Zelenskiy" and "Volodymyr Zelenskiy"; "U.N." and "UN").
+fn same_name(a: &str, b: &str) -> bool {
+    let key = |s: &str| normalize(s).replace('.', "");
+    let (a, b) = (key(a), key(b));
+    if a == b {
+        return true;
+    }
+    let wa: Vec<&str> = a.split_whitespace().collect();
+    let wb: Vec<&str> = b.split_whitespace().collect();
+    !wa.is_empty()
+        && !wb.is_empty()
+        && (wa.iter().all(|w| wb.contains(w)) || wb.iter().all(|w| wa.contains(w)))
+}
+
+/// Labels found (recall) and predictions that match a label (precision).
+#[derive(Default, Clone, Copy)]
+struct Count {
+    found: usize,
+    labelled: usize,
+    correct: usize,
+    predicted: usize,
+}
+
+impl Count {
+    fn add(&mut self, o: Count) {
+        self.found += o.found;
+        self.labelled += o.labelled;
+        self.correct += o.correct;
+        self.predicted += o.predicted;
+    }
+    fn p(&self) -> f64 {
+        if self.predicted == 0 {
+            1.0
+        } else {
+            self.correct as f64 / self.predicted as f64
+        }
+    }
+    fn r(&self) -> f64 {
+        if self.labelled == 0 {
+            1.0
+        } else {
+            self.found as f64 / self.labelled as f64
+        }
+    }
+    fn f1(&self) -> f64 {
+        let (p, r) = (self.p(), self.r());
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
+    }
+}
+
+fn names_count(predicted: &[String], labelled: &[String]) -> Count {
+    Count {
+        found: labelled
+            .iter()
+            .filter(|l| predicted.iter().any(|p| same_name(p, l)))
+            .count(),
+        labelled: labelled.len(),
+        correct: predicted
+            .iter()
+            .filter(|p| labelled.iter().any(|l| same_name(p, l)))
+            .count(),
+        predicted: predicted.len(),
+    }
+}
+
+fn score(text: &str, labels: &Labels) -> BTreeMap<&'static str, Count> {
+    let input = Input {
+        text: text.to_string(),
+        url: None,
+        published_at: labels
+            .published_at
+            .as_deref()
+            .and_then(|d| chrono::DateTime::parse_from_rfc3339(d).ok())
+            .map(|d| d.to_utc()),
+        source: None,
+    };
+    let draft = RuleExtractor::default().extract(&input).expect("extracts");
+    let d = &draft.document;
+    let mut out = BTreeMap::new();
+    let people: Vec<String> = d.people.iter().map(|p| p.name.clone()).collect();
+    let orgs: Vec<String> = d.organizations.iter().map(|o| o.name.clone()).collect();
+    let places: Vec<String> = d.locations.iter().map(|l| l.name.clone()).collect();
+    out.insert("people", names_count(&people, &labels.people));
+    out.insert("organizations", names_count(&orgs, &labels.organizations));
+    out.insert("places", names_count(&places, &labels.places));
+    let speaker_name = |r: &Option<String>| {
+        r.as_deref()
+            .and_then(|r| {
+                d.people
+                    .iter()
+                    .find(|p| p.reference == r)
+                    .map(|p| p.name.clone())
+                    .or_else(|| {
+                        d.organizations
+                            .iter()
+                            .find(|o| o.reference == r)
+                            .map(|o| o.name.clone())
+                    })
+            })
+            .unwrap_or_default()
+    };
+    let quotes: Vec<(String, String)> = d
+        .statements
+        .iter()
+        .filter(|s| s.kind == newsgraph::entities::enums::StatementKind::Quote)
+        .map(|s| (speaker_name(&s.speaker_ref), s.text.clone()))
+        .collect();
+    let head = |t: &str| normalize(t).chars().take(25).collect::<String>();
+    let correct = labels
+        .quotes
+        .iter()
+        .filter(|(sp, t)| {
+            quotes
+                .iter()
+                .any(|(psp, pt)| head(pt) == head(t) && !psp.is_empty() && same_name(psp, sp))
+        })
+        .count();
+    let right = quotes
+        .iter()
+        .filter(|(psp, pt)| {
+            labels
+                .quotes
+                .iter()
+                .any(|(sp, t)| head(pt) == head(t) && !psp.is_empty() && same_name(psp, sp))
+        })
+        .count();
+    out.insert(
+        "quote speakers",
+        Count {
+            found: correct,
+            labelled: labels.quotes.len(),
+            correct: right,
+            predicted: quotes.len(),
+        },
+    );
+    let figures: Vec<(String, i64)> = d
+        .casualties
+        .iter()
+        .map(|c| {
+            (
+                serde_json::to_value(c.category)
+                    .unwrap()
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                c.count_min.map(i64::from).unwrap_or(-1),
+            )
+        })
+        .collect();
+    out.insert(
+        "casualties",
+        Count {
+            found: labels
+                .casualties
+                .iter()
+                .filter(|l| figures.contains(l))
+                .count(),
+            labelled: labels.casualties.len(),
+            correct: figures
+                .iter()
+                .filter(|f| labels.casualties.contains(f))
+                .count(),
+            predicted: figures.len(),
+        },
+    );
+    out
+}
+
+fn table(name: &str, set: &[(String, String, Labels)]) -> BTreeMap<&'static str, Count> {
+    let mut total: BTreeMap<&'static str, Count> = BTreeMap::new();
+    for (_, text, labels) in set {
+        for (k, c) in score(text, labels) {
+            total.entry(k).or_default().add(c);
+        }
+    }
+    println!(
+        "\n{name} ({} texts)\n| kind | precision | recall | F1 |\n|---|---:|---:|---:|",
+        set.len()
+    );
+    for (k, c) in &total {
+        println!("| {k} | {:.2} | {:.2} | {:.2} |", c.p(), c.r(), c.f1());
+    }
+    total
+}
+
+#[test]
+fn the_extractor_scores_at_least_its_floors_on_labelled_texts() {
+    let (body, labels) = sample();
+    let mut tuning = vec![("sample".to_string(), body, labels)];
+    tuning.extend(texts("tuning"));
+    let heldout = texts("heldout");
+    assert!(heldout.len() >= 7, "the held-out texts are there");
+    let t = table("tuning", &tuning);
+    let h = table("held-out", &heldout);
+    // Floors: what the rules reach today, rounded down. Raise them as the rules improve.
+    for (set, floors) in [
+        (
+            &h,
+            [
+                ("people", 0.8),
+                ("organizations", 0.9),
+                ("places", 0.9),
+                ("quote speakers", 0.95),
+                ("casualties", 0.8),
+            ],
+        ),
+        (
+            &t,
+            [
+                ("people", 0.7),
+                ("organizations", 0.15),
+                ("places", 0.65),
+                ("quote speakers", 0.0),
+                ("casualties", 0.5),
+            ],
+        ),
+    ] {
+        for (k, floor) in floors {
+            let f1 = set[k].f1();
+            assert!(f1 >= floor, "{k}: F1 {f1:.2} fell below its floor {floor}");
+        }
+    }
+}
+
+#[test]
+fn bad_text_gets_a_clear_error_and_german_gives_no_garbage() {
+    use newsgraph::services::extract::ExtractError;
+    let ex = RuleExtractor::default();
+    let run = |t: &str| {
+        ex.extract(&Input {
+            text: t.into(),
+            ..Default::default()
+        })
+    };
+    assert_eq!(run("   ").err(), Some(ExtractError::Empty));
+    assert_eq!(run("\u{0}\u{1}\u{2}").err(), Some(ExtractError::Binary));
+    let german = "Der Bundeskanzler sagte am Montag in Berlin, dass die Regierung die Hilfe für die Ukraine fortsetzen werde. Die Opposition kritisierte den Plan scharf und forderte mehr Geld für die Bundeswehr.";
+    let d = run(german).unwrap();
+    assert_eq!(d.language.as_deref(), Some("deu"));
+    assert!(
+        d.document.people.iter().all(|p| p.name != "Der"),
+        "{:?}",
+        d.document.people
+    );
+    assert!(d.document.people.is_empty() && d.document.organizations.is_empty());
+    assert!(!d.warnings.is_empty());
+}
+
+crate::api_test!(an_extracted_draft_imports_unchanged, unseeded, |app| {
+    let dir = std::env::temp_dir().join(format!(
+        "newsgraph_extract_{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("article.txt");
+    let heldout = texts("heldout");
+    std::fs::write(&file, &heldout[0].1).unwrap();
+    let (ok, draft, err) = app.cli(
+        &[
+            "extract",
+            "--published-at",
+            "2023-10-08T09:00:00Z",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    let (ok, _, err) = app.cli(&["import", "-"], Some(&draft));
+    assert!(ok, "{err}");
+    assert!(err.contains("1 new"), "{err}");
+    let d = app
+        .data("{ people(first: 10) { nodes { name } } articles { nodes { statements { totalCount } casualties { totalCount } } } }", serde_json::json!({}))
+        .await;
+    assert!(
+        d["people"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "Janan Sayeeq"),
+        "{d}"
+    );
+    assert!(
+        d["articles"]["nodes"][0]["casualties"]["totalCount"]
+            .as_i64()
+            .unwrap()
+            >= 2,
+        "{d}"
+    );
+    let (ok, _, err) = app.cli(
+        &["extract", dir.join("missing.txt").to_str().unwrap()],
+        None,
+    );
+    assert!(!ok && err.lines().count() == 1, "{err}");
+    std::fs::remove_dir_all(dir).unwrap();
+});
