@@ -380,6 +380,27 @@ impl Drop for TestApp {
     }
 }
 
+/// A payload's `userErrors` as (dotted field path, code) pairs.
+pub fn user_errors(payload: &Value) -> Vec<(String, String)> {
+    payload["userErrors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f.as_str().unwrap())
+                    .collect::<Vec<_>>()
+                    .join("."),
+                e["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 /// The first GraphQL error's `extensions.code`.
 pub fn error_code(body: &Value) -> String {
     body["errors"][0]["extensions"]["code"]

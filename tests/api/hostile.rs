@@ -181,27 +181,10 @@ fn doc(url: &str, extra: Value) -> Value {
     d
 }
 
-async fn user_errors(app: &TestApp, d: Value) -> Vec<(String, String)> {
+async fn ingest_errors(app: &TestApp, d: Value) -> Vec<(String, String)> {
     let res = app.mutate(INGEST, json!({ "doc": d })).await;
     assert!(res.get("errors").is_none(), "{res}");
-    let payload = &res["data"]["ingestArticle"];
-    payload["userErrors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            (
-                e["field"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|p| p.as_str().unwrap().to_string())
-                    .collect::<Vec<_>>()
-                    .join("."),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
+    crate::helpers::user_errors(&res["data"]["ingestArticle"])
 }
 
 async fn count_people(app: &TestApp) -> i64 {
@@ -215,7 +198,7 @@ api_test!(
     |app| {
         let before = count_people(app).await;
         // An alias list past the list limit, on a document and on a mutation.
-        let errs = user_errors(
+        let errs = ingest_errors(
             app,
             doc(
                 "https://h.example/aliases",
@@ -244,7 +227,7 @@ api_test!(
         assert!(res["data"]["createOrganization"]["organization"].is_null());
         // A name longer than any name (and so any cursor) may be.
         let long = "x".repeat(1_001);
-        let errs = user_errors(
+        let errs = ingest_errors(
             app,
             doc(
                 "https://h.example/long",
@@ -281,7 +264,7 @@ api_test!(
             })
             .collect();
         let started = Instant::now();
-        let errs = user_errors(
+        let errs = ingest_errors(
             app,
             doc("https://h.example/chain", json!({ "locations": chain })),
         )
@@ -306,7 +289,7 @@ api_test!(
             "https://h.example/a1",
             json!({ "people": [{ "ref": "p", "name": "Many Names", "aliases": (0..6_000).map(|i| format!("first {i}")).collect::<Vec<_>>() }] }),
         );
-        assert_eq!(user_errors(app, d1).await, []);
+        assert_eq!(ingest_errors(app, d1).await, []);
         let d2 = doc(
             "https://h.example/a2",
             json!({ "people": [{ "ref": "p", "name": "Many Names", "aliases": (0..6_000).map(|i| format!("second {i}")).collect::<Vec<_>>() }] }),

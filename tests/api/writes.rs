@@ -134,23 +134,7 @@ api_test!(
         let body = app.mutate(INGEST, json!({ "doc": doc_json(&doc) })).await;
         let payload = &body["data"]["ingestArticle"];
         assert_eq!(payload["article"], Value::Null);
-        let errors: Vec<(String, String)> = payload["userErrors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                (
-                    e["field"]
-                        .as_array()
-                        .unwrap()
-                        .iter()
-                        .map(|f| f.as_str().unwrap())
-                        .collect::<Vec<_>>()
-                        .join("."),
-                    e["code"].as_str().unwrap().to_string(),
-                )
-            })
-            .collect();
+        let errors = crate::helpers::user_errors(payload);
         for expected in [
             ("url", "INVALID_URL"),
             ("title", "EMPTY_TEXT"),

@@ -363,13 +363,13 @@ static RUN: LazyLock<Option<Regex>> = LazyLock::new(|| {
 });
 
 /// The body and what the rules know about its words.
-pub struct Text<'a> {
-    pub body: &'a str,
+struct Text<'a> {
+    body: &'a str,
 }
 
 impl Text<'_> {
     /// The lower-cased words just before `pos` (at most `n`).
-    pub fn words_before(&self, pos: usize, n: usize) -> Vec<String> {
+    fn words_before(&self, pos: usize, n: usize) -> Vec<String> {
         self.body[..pos]
             .split(|c: char| c.is_whitespace())
             .rev()
@@ -382,7 +382,7 @@ impl Text<'_> {
             .collect()
     }
 
-    pub fn after(&self, pos: usize, n: usize) -> &str {
+    fn after(&self, pos: usize, n: usize) -> &str {
         let end = (pos + n).min(self.body.len());
         let end = (end..=self.body.len())
             .find(|e| self.body.is_char_boundary(*e))

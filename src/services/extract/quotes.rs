@@ -74,7 +74,7 @@ fn by_role(entities: &[Entity], words: &str) -> Option<usize> {
 }
 
 /// The speaker named in the attribution `clause` (text around the verb) at `offset`.
-fn speaker_in(entities: &[Entity], body: &str, offset: usize, clause: &str) -> Option<usize> {
+fn speaker_in(entities: &[Entity], offset: usize, clause: &str) -> Option<usize> {
     if let Some((i, _)) = mentioned_in(entities, offset, offset + clause.len()) {
         return Some(i);
     }
@@ -88,7 +88,6 @@ fn speaker_in(entities: &[Entity], body: &str, offset: usize, clause: &str) -> O
     if lower.contains("the ") {
         return by_role(entities, &lower);
     }
-    let _ = body;
     None
 }
 
@@ -133,14 +132,14 @@ pub fn find(body: &str, entities: &[Entity]) -> Vec<Said> {
         let after_cut = after.find(['.', '"', '“']).map_or(after, |i| &after[..i]);
         let mut speaker = None;
         if verb_re.is_match(after_cut) {
-            speaker = speaker_in(entities, body, whole.end(), after_cut);
+            speaker = speaker_in(entities, whole.end(), after_cut);
         }
         if speaker.is_none() {
             // Before the quote in its sentence: `X said: "…"`, `X told reporters, "…"`.
             let (sentence_start, _) = sentence_bounds(body, whole.start());
             let before = &body[sentence_start..whole.start()];
             if verb_re.is_match(before) {
-                speaker = speaker_in(entities, body, sentence_start, before);
+                speaker = speaker_in(entities, sentence_start, before);
             }
         }
         // A quote continued in the next paragraph, or a split quote, keeps its speaker.
@@ -166,7 +165,7 @@ pub fn find(body: &str, entities: &[Entity]) -> Vec<Said> {
             let inside_quote = quoted.iter().any(|(qs, qe)| *qs < s_end && *qe > s_start);
             if !inside_quote && let Some(m) = verb_re.find(sentence) {
                 let trimmed = sentence.trim_end_matches(['\n', ' ']);
-                let speaker = speaker_in(entities, body, s_start, trimmed);
+                let speaker = speaker_in(entities, s_start, trimmed);
                 let verb = m.as_str();
                 if speaker.is_some() {
                     out.push(Said {

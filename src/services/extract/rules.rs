@@ -6,7 +6,7 @@ use super::names::{self, Entity, Kind};
 use super::{
     Draft, ExtractError, Extractor, Finding, FindingKind, Input, casualties, prepare, quotes,
 };
-use crate::entities::enums::{CountQualifier, LocationKind, StatementKind};
+use crate::entities::enums::{LocationKind, StatementKind};
 use crate::services::ingest::{
     ArticleDocument, CasualtyInput, LocationInput, OrganizationInput, PersonInput, StatementInput,
 };
@@ -253,15 +253,11 @@ impl Extractor for RuleExtractor {
                                 .any(|(ms, _)| *ms >= s_start && *ms < s_start + sentence.len())
                     })
                 });
-            let (count_min, count_max) = match f.qualifier {
-                CountQualifier::Exact => (f.min, f.max),
-                _ => (f.min, f.max),
-            };
             doc.casualties.push(CasualtyInput {
                 category: f.category,
                 population: f.population,
-                count_min,
-                count_max,
+                count_min: f.min,
+                count_max: f.max,
                 qualifier: f.qualifier,
                 phrase: Some(phrase),
                 period_start: None,
