@@ -131,6 +131,27 @@ api_test!(
             "took {:?}",
             started.elapsed()
         );
+        // Twelve at once (more than the pool's connections) leave the pool serving.
+        let searches: Vec<_> = (0..12)
+            .map(|_| {
+                let client = app.client.clone();
+                let url = format!("{}/graphql", app.address);
+                let q = repeated.clone();
+                tokio::spawn(async move {
+                    let res = client
+                        .post(&url)
+                        .json(&json!({ "query": "query($q: String!) { search(query: $q) { totalCount } }", "variables": { "q": q } }))
+                        .send()
+                        .await
+                        .unwrap();
+                    res.json::<Value>().await.unwrap()
+                })
+            })
+            .collect();
+        for s in searches {
+            assert_eq!(s.await.unwrap()["data"], once);
+        }
+        assert_eq!(app.status("/ready").await, 200);
         assert!(health_latency(app).await < Duration::from_secs(1));
     }
 );
@@ -383,3 +404,55 @@ api_test!(
         assert_eq!(ws.next().await["type"], "connection_ack");
     }
 );
+
+/// What SQLite accepted (control characters, NUL, invisible characters, the most aliases an
+/// entity may hold, the longest names) exports and imports into PostgreSQL, and back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_from_either_backend_imports_into_the_other() {
+    use crate::helpers::{Backend, postgres_skipped, spawn_app_with};
+    if postgres_skipped() {
+        eprintln!("skipped: NEWSGRAPH_TEST_SKIP_POSTGRES is set");
+        return;
+    }
+    let sqlite = spawn_app_with(Backend::Sqlite, true).await;
+    let hostile = doc(
+        "https://h.example/round-trip",
+        json!({
+            "title": "Round\u{0000} trip\u{200B}",
+            "body": "Body with NUL\u{0000} and\u{0085}lines.\r\nSaid \u{201C}no\u{0007} way\u{201D}.",
+            "people": [{
+                "ref": "p",
+                "name": "N".repeat(1_000),
+                "aliases": (0..10_000).map(|i| format!("alias\u{0000} {i}")).collect::<Vec<_>>()
+            }],
+            "statements": [{ "ref": "s", "text": "no\u{0007} way", "kind": "QUOTE", "speakerRef": "p" }]
+        }),
+    );
+    assert_eq!(ingest_errors(&sqlite, hostile).await, []);
+    let (ok, exported, err) = sqlite.cli(&["export"], None);
+    assert!(ok, "{err}");
+    let postgres = spawn_app_with(Backend::Postgres, false).await;
+    let (ok, _, err) = postgres.cli(&["import", "-"], Some(&exported));
+    assert!(ok, "{err}");
+    assert!(err.contains("2 new, 0 updated, 0 rejected"), "{err}");
+    let (ok, again, err) = postgres.cli(&["export"], None);
+    assert!(ok, "{err}");
+    let sqlite2 = spawn_app_with(Backend::Sqlite, false).await;
+    let (ok, _, err) = sqlite2.cli(&["import", "-"], Some(&again));
+    assert!(ok, "{err}");
+    for app in [&postgres, &sqlite2] {
+        let d = app.data("{ articles { totalCount } }", json!({})).await;
+        assert_eq!(d["articles"]["totalCount"], 2);
+        let d = app
+            .data("{ person(name: \"alias 9999\") { aliases } }", json!({}))
+            .await;
+        assert_eq!(
+            d["person"]["aliases"].as_array().unwrap().len(),
+            10_000,
+            "every alias arrived"
+        );
+    }
+    sqlite.teardown().await;
+    postgres.teardown().await;
+    sqlite2.teardown().await;
+}
