@@ -21,7 +21,7 @@ pub struct Figure {
 const NUMBER: &str = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:\s+(?:million|thousand))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens|scores|hundreds|thousands|tens of thousands|hundreds of thousands)";
 const QUALIFIER: &str = r"(?:at least|more than|over|nearly|almost|about|around|some|roughly|approximately|up to|as many as|fewer than|less than|an estimated)";
 const WHO: &str = r"(?:\s+(?:of\s+)?(?:more\s+)?(?:people|civilians|children|soldiers|troops|residents|fighters|migrants|others|persons|women|patients|workers))?";
-const WHAT: &str = r"(?:killed|dead|deaths|died|death toll|killing|injured|injuring|wounded|wounding|hurt|displaced|missing|unaccounted for|affected|homeless|evacuated|fled|flee|have fled|had fled)";
+const WHAT: &str = r"(?:killed or (?:injured|wounded)|dead or (?:injured|wounded)|casualties|killed|dead|deaths|died|death toll|killing|injured|injuring|wounded|wounding|hurt|displaced|missing|unaccounted for|affected|homeless|evacuated|fled|flee|have fled|had fled)";
 
 static FIGURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -64,12 +64,13 @@ fn number(s: &str) -> Option<(i64, Option<i64>, bool)> {
     };
     // Vague amounts: (min, max, vague).
     match s.as_str() {
-        "dozens" => return Some((24, Some(99), true)),
-        "scores" => return Some((40, Some(99), true)),
-        "hundreds" => return Some((200, Some(999), true)),
-        "thousands" => return Some((2_000, Some(9_999), true)),
-        "tens of thousands" => return Some((20_000, Some(99_999), true)),
-        "hundreds of thousands" => return Some((200_000, Some(999_999), true)),
+        // The whole span the words can mean: "tens of thousands" is 10,000 to 99,999.
+        "dozens" => return Some((12, Some(99), true)),
+        "scores" => return Some((20, Some(99), true)),
+        "hundreds" => return Some((100, Some(999), true)),
+        "thousands" => return Some((1_000, Some(9_999), true)),
+        "tens of thousands" => return Some((10_000, Some(99_999), true)),
+        "hundreds of thousands" => return Some((100_000, Some(999_999), true)),
         _ => {}
     }
     if let Some(n) = word(&s) {
@@ -89,7 +90,12 @@ fn number(s: &str) -> Option<(i64, Option<i64>, bool)> {
 fn category(what: &str) -> Option<CasualtyCategory> {
     let w = what.to_lowercase();
     Some(
-        if w.contains("kill")
+        if (w.contains("kill") || w.contains("dead"))
+            && (w.contains("injur") || w.contains("wound"))
+            || w.contains("casualties")
+        {
+            CasualtyCategory::KilledOrInjured
+        } else if w.contains("kill")
             || w.contains("dead")
             || w.contains("death")
             || w.contains("died")
@@ -234,7 +240,7 @@ mod tests {
         );
         assert_eq!(
             figures("Tens of thousands of people have fled"),
-            [(Displaced, Range, Some(20_000), Some(99_999))]
+            [(Displaced, Range, Some(10_000), Some(99_999))]
         );
         assert_eq!(
             figures("two people were killed"),

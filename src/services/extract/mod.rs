@@ -4,6 +4,7 @@
 //! take; nothing here writes. The extractor sits behind a trait so that a statistical model
 //! can be put beside the rules later.
 mod casualties;
+pub mod gazetteer;
 mod names;
 mod prepare;
 mod quotes;

@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::gazetteer::GAZETTEER;
 use crate::domain::names::normalize;
+use crate::entities::enums::LocationKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
@@ -91,6 +93,35 @@ const ROLES: &[&str] = &[
     "father",
     "witness",
     "survivor",
+];
+
+/// Lower-case words that qualify a role ("regional governor", "foreign policy adviser").
+const ROLE_MODIFIERS: &[&str] = &[
+    "regional",
+    "foreign",
+    "policy",
+    "deputy",
+    "interior",
+    "defence",
+    "defense",
+    "prime",
+    "vice",
+    "special",
+    "senior",
+    "former",
+    "top",
+    "military",
+    "local",
+    "district",
+    "provincial",
+    "state",
+    "chief",
+    "humanitarian",
+    "emergency",
+    "health",
+    "finance",
+    "opposition",
+    "party",
 ];
 
 /// Words that make a capitalised run an organization.
@@ -347,8 +378,9 @@ const DEMONYMS: &[&str] = &[
 
 static DEMONYM_ORG: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let demonyms = DEMONYMS.join("|");
+    // "Russian Defence Ministry", "Israeli military", and "Ukraine's military".
     Regex::new(&format!(
-        r"\b(?:{demonyms})\s+(?:(?:Defen[cs]e|Foreign|Interior|Health|Finance|Emergency|Emergencies)\s+)?(?:[Mm]inistry|[Mm]ilitary|[Aa]rmy|[Aa]ir [Ff]orce|[Nn]avy|[Pp]olice|[Gg]overnment|[Ff]orces|[Aa]rmed [Ff]orces)\b"
+        r"\b(?:{demonyms}|\p{{Lu}}\p{{L}}+['’]s)\s+(?:(?:Defen[cs]e|Foreign|Interior|Health|Finance|Emergency|Emergencies)\s+)?(?:[Mm]inistry(?:\s+of\s+(?:the\s+)?\p{{Lu}}\w+)?|[Mm]ilitary|[Aa]rmy|[Aa]ir [Ff]orce|[Nn]avy|[Pp]olice|[Gg]overnment|[Aa]rmed [Ff]orces)\b"
     ))
     .ok()
 });
@@ -357,7 +389,7 @@ static DEMONYM_ORG: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// and dots: "al-Balah", "O'Neil", "U.N.").
 static RUN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"\b\p{Lu}[\p{L}\p{M}'’.\-]*(?:(?:\s+(?:of|for|the|and|on|de|del|la|al|bin|van|von|der|da|du|el)\s+|\s+|-)\p{Lu}[\p{L}\p{M}'’.\-]*)*",
+        r"\b\p{Lu}[\p{L}\p{M}'’.\-]*(?:(?:[ \t]+(?:of|for|the|and|de|del|la|al|bin|van|von|der|da|du|el)[ \t]+|[ \t]+|-)\p{Lu}[\p{L}\p{M}'’.\-]*)*",
     )
     .ok()
 });
@@ -419,11 +451,14 @@ fn trim_run(run: &str) -> (usize, &str) {
         }
     }
     let s = s.trim_end_matches(['.', '-', '\'', '’']);
-    // Connectors left at the end ("Ministry of") go.
+    // Connectors and time words left at the end ("Ministry of", "Macron Monday") go.
     let mut s = s;
     loop {
         let last = s.rsplit(' ').next().unwrap_or("");
-        if s.contains(' ') && ["of", "for", "the", "and", "on", "de", "al", "la"].contains(&last) {
+        if s.contains(' ')
+            && (["of", "for", "the", "and", "on", "de", "al", "la"].contains(&last)
+                || NOT_NAMES.contains(&last.to_lowercase().as_str()))
+        {
             s = s[..s.len() - last.len()].trim_end();
         } else {
             break;
@@ -530,15 +565,49 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
     let Some(run_re) = RUN.as_ref() else {
         return out;
     };
+    // Runs, with "A and B" split in two unless the whole is an organization's name ("Red
+    // Cross and Red Crescent Societies").
+    let mut pieces: Vec<(usize, &str)> = Vec::new();
+    let mut runs: Vec<(usize, &str)> = Vec::new();
     for m in run_re.find_iter(body) {
-        let (offset, name) = trim_run(m.as_str());
+        // A word ending in a full stop ends a sentence ("Kushner. Details"), unless it is an
+        // initial or an abbreviation ("U.S.", "Gen.", "J.").
+        let mut at = 0;
+        let text = m.as_str();
+        for (i, _) in text.match_indices(". ") {
+            let word = text[at..i + 1].rsplit(' ').next().unwrap_or("");
+            let abbreviation = word.len() <= 2
+                || word.chars().filter(|c| *c == '.').count() > 1
+                || ROLES.contains(&word.to_lowercase().as_str());
+            if !abbreviation {
+                runs.push((m.start() + at, &text[at..i + 1]));
+                at = i + 2;
+            }
+        }
+        runs.push((m.start() + at, &text[at..]));
+    }
+    for (run_start, run) in runs {
+        let (offset, name) = trim_run(run);
+        let start = run_start + offset;
+        if name.contains(" and ") && !name.split_whitespace().any(is_org_word) {
+            let mut at = start;
+            for part in name.split(" and ") {
+                pieces.push((at, part));
+                at += part.len() + " and ".len();
+            }
+        } else {
+            pieces.push((start, name));
+        }
+    }
+    for (start, name) in pieces {
         if name.is_empty() {
             continue;
         }
-        let start = m.start() + offset;
         let end = start + name.len();
         let first_word = name.split_whitespace().next().unwrap_or("").to_lowercase();
-        if NOT_NAMES.contains(&first_word.as_str()) && !name.contains(' ') {
+        if (NOT_NAMES.contains(&first_word.as_str()) || DEMONYMS.contains(&name))
+            && !name.contains(' ')
+        {
             continue;
         }
         // Inside an organization found by its demonym ("Russian Defence Ministry").
@@ -561,6 +630,11 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
         if let Some(k) = titled
             && !all.iter().any(|w| is_org_word(w))
         {
+            // "Secretary of State Marco Rubio": a connector and its word belong to the role.
+            let mut k = k;
+            while k + 3 < all.len() && ["of", "for"].contains(&all[k + 1]) {
+                k += 2;
+            }
             let role = all[..=k].join(" ");
             let person = all[k + 1..].join(" ");
             let p_start = start + name.len() - person.len();
@@ -611,7 +685,10 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
             continue;
         } else if words.iter().any(|w| is_org_word(w)) {
             Kind::Organization
-        } else if known_places.contains(&norm) || place_context(&before, &after, words.len()) {
+        } else if known_places.contains(&norm)
+            || place_context(&before, &after, words.len())
+            || gazetteer_place(name, &before, &after, words.len())
+        {
             Kind::Place
         } else if words.len() >= 2 && words.len() <= 4 {
             Kind::Person
@@ -643,6 +720,32 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
             out[i].mentions.push((start, end));
             continue;
         }
+        // "the Mykolaiv region", "the Odesa and Mykolaiv regions": the region is the place.
+        let area = (kind == Kind::Place)
+            .then(|| {
+                [
+                    " region",
+                    " province",
+                    " district",
+                    " oblast",
+                    " governorate",
+                ]
+                .into_iter()
+                .find(|a| after.starts_with(a))
+            })
+            .flatten();
+        let (name, end) = match area {
+            Some(a) => {
+                let len = if after[a.len()..].starts_with('s') {
+                    a.len() + 1
+                } else {
+                    a.len()
+                };
+                (format!("{name}{a}"), end + len)
+            }
+            None => (name.to_string(), end),
+        };
+        let name = name.as_str();
         let confidence = match kind {
             Kind::Person if role.is_some() => 0.9,
             Kind::Person => 0.6,
@@ -691,6 +794,24 @@ fn place_context(before: &[String], after: &str, words: usize) -> bool {
         && !(words >= 2 && (after.starts_with(" said") || after.starts_with(", who")))
 }
 
+/// A run the gazetteer knows, read as a place unless the words around it make it a person:
+/// countries and continents always, cities of 100,000 or more or of several words.
+fn gazetteer_place(name: &str, before: &[String], after: &str, words: usize) -> bool {
+    let g = &*GAZETTEER;
+    let Some(&first) = g.lookup(name).first() else {
+        return false;
+    };
+    let p = &g.places[first];
+    let person_like = after.starts_with(" said")
+        || after.starts_with(" told")
+        || after.starts_with(", who")
+        || before.first().is_some_and(|w| ROLES.contains(&w.as_str()));
+    !person_like
+        && (matches!(p.kind, LocationKind::Country | LocationKind::Continent)
+            || p.population >= 100_000
+            || words >= 2)
+}
+
 /// "Interior Minister" in "Interior Minister Ihor Klymenko"; "regional governor" in
 /// "regional governor Oleh Kiper".
 fn role_before(body: &str, start: usize) -> Option<String> {
@@ -699,7 +820,12 @@ fn role_before(body: &str, start: usize) -> Option<String> {
     let mut role_words = Vec::new();
     for w in words {
         let lw = w.to_lowercase();
-        if w.ends_with([',', '.', ';', ':', '"', '“', '”']) || NOT_NAMES.contains(&lw.as_str())
+        let fits = ROLES.contains(&lw.as_str())
+            || ROLE_MODIFIERS.contains(&lw.as_str())
+            || w.chars().next().is_some_and(char::is_uppercase);
+        if w.ends_with([',', '.', ';', ':', '"', '“', '”'])
+            || NOT_NAMES.contains(&lw.as_str())
+            || !fits
         {
             break;
         }

@@ -20,7 +20,7 @@ pub struct Said {
 static QUOTE: LazyLock<Option<Regex>> =
     LazyLock::new(|| Regex::new(r#"["“]([^"“”]{2,}?)["”]"#).ok());
 static VERB: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b(said|says|told|added|wrote|stated|insisted|warned|explained|noted|declared|according to|reported|announced|denied|dismissed|rejected)\b").ok()
+    Regex::new(r"\b(said|says|told|added|wrote|stated|stating|insisted|warned|explained|noted|declared|according to|reported|announced|denied|dismissed|rejected|mentioned|emphasized|emphasised|stressed|asserted|claimed|argued|remarked|commented|acknowledged|admitted|indicated|criticized|criticised|countered|contested|referred|released (?:a |an )?(?:video|statement|footage|report))\b").ok()
 });
 
 const PRONOUNS: &[&str] = &["he", "she"];
@@ -85,10 +85,29 @@ fn speaker_in(entities: &[Entity], offset: usize, clause: &str) -> Option<usize>
     {
         return last_person_before(entities, offset);
     }
-    if lower.contains("the ") {
-        return by_role(entities, &lower);
+    if lower.contains("the ")
+        && let Some(i) = by_role(entities, &lower)
+    {
+        return Some(i);
     }
-    None
+    // A country as the subject ("Ukraine dismissed these claims") speaks through the
+    // organization of that country the text has named ("Ukraine's military").
+    entities
+        .iter()
+        .filter(|e| e.kind == Kind::Place)
+        .filter(|e| {
+            e.mentions
+                .iter()
+                .any(|(s, _)| *s >= offset && *s < offset + clause.len())
+        })
+        .find_map(|place| {
+            let p = crate::domain::names::normalize(&place.name);
+            entities.iter().position(|e| {
+                e.kind == Kind::Organization
+                    && crate::domain::names::normalize(&e.name).starts_with(&p)
+                    && e.mentions.iter().any(|(s, _)| *s < offset)
+            })
+        })
 }
 
 fn sentence_bounds(body: &str, pos: usize) -> (usize, usize) {
@@ -119,8 +138,7 @@ pub fn find(body: &str, entities: &[Entity]) -> Vec<Said> {
         };
         quoted.push((whole.start(), whole.end()));
         let words = inner.as_str().split_whitespace().count();
-        // Scare quotes ("military infrastructure") are not statements.
-        if words < 4 {
+        if words < 2 {
             continue;
         }
         let text = inner.as_str().trim_end_matches([',', ' ']);
@@ -149,6 +167,10 @@ pub fn find(body: &str, entities: &[Entity]) -> Vec<Said> {
         if speaker.is_some() {
             last_speaker = speaker;
         }
+        // Short quotes with nobody saying them are scare quotes ("military infrastructure").
+        if words < 4 && speaker.is_none() {
+            continue;
+        }
         out.push(Said {
             span,
             quote: true,
@@ -172,7 +194,8 @@ pub fn find(body: &str, entities: &[Entity]) -> Vec<Said> {
                         span: (s_start, s_start + trimmed.len()),
                         quote: false,
                         speaker,
-                        disputes: ["denied", "dismissed", "rejected"].contains(&verb)
+                        disputes: ["denied", "dismissed", "rejected", "contested", "countered"]
+                            .contains(&verb)
                             || trimmed.contains("countering"),
                     });
                 }

@@ -2,6 +2,7 @@
 //! `casualties`, assembled into one draft document whose refs point at each other.
 use chrono::{Datelike, NaiveDate, Weekday};
 
+use super::gazetteer::{GAZETTEER, Place};
 use super::names::{self, Entity, Kind};
 use super::{
     Draft, ExtractError, Extractor, Finding, FindingKind, Input, casualties, prepare, quotes,
@@ -48,6 +49,41 @@ fn day_of(sentence: &str, published: Option<NaiveDate>) -> Option<NaiveDate> {
     None
 }
 
+/// The start of the period a cumulative figure counts: "since February 24, 2022", "since
+/// March 2023", "since 2014".
+fn since(sentence: &str) -> Option<NaiveDate> {
+    static SINCE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)\bsince\b[^.;]{0,40}?\b(?:(january|february|march|april|may|june|july|august|september|october|november|december)\s+(?:(\d{1,2}),?\s+)?)?(\d{4})\b").ok()
+    });
+    let c = SINCE.as_ref()?.captures(sentence)?;
+    let year: i32 = c.get(3)?.as_str().parse().ok()?;
+    let month = match c.get(1) {
+        None => 1,
+        Some(m) => {
+            const MONTHS: [&str; 12] = [
+                "january",
+                "february",
+                "march",
+                "april",
+                "may",
+                "june",
+                "july",
+                "august",
+                "september",
+                "october",
+                "november",
+                "december",
+            ];
+            MONTHS
+                .iter()
+                .position(|x| *x == m.as_str().to_lowercase())? as u32
+                + 1
+        }
+    };
+    let day = c.get(2).and_then(|d| d.as_str().parse().ok()).unwrap_or(1);
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
 /// The sentence around byte `pos`.
 fn sentence_at(body: &str, pos: usize) -> &str {
     let start = body[..pos].rfind(['\n', '.']).map(|i| i + 1).unwrap_or(0);
@@ -60,6 +96,154 @@ fn sentence_at(body: &str, pos: usize) -> &str {
         .map(|i| pos + i + 1)
         .unwrap_or(end);
     &body[start..end]
+}
+
+/// Words that make a place name a region ("the Mykolaiv region").
+const AREA_WORDS: &[&str] = &[
+    " region",
+    " province",
+    " district",
+    " oblast",
+    " governorate",
+];
+
+/// Places linked to the gazetteer: kind, coordinates and the chain of parents (city →
+/// country → continent; a region → its country), the parents added as unmentioned entries
+/// when the text does not name them. Among places of one name, one in a country the text
+/// names wins, else the most populous; the others are reported as a warning.
+fn place_in_gazetteer(locations: &mut Vec<LocationInput>, warnings: &mut Vec<String>) {
+    let g = &*GAZETTEER;
+    let first = |name: &str| g.lookup(name).first().map(|&i| &g.places[i]);
+    // Countries the text names, for choosing among places of one name.
+    let named_countries: Vec<&str> = locations
+        .iter()
+        .filter_map(|l| first(&l.name))
+        .filter(|p| p.kind == LocationKind::Country)
+        .map(|p| p.country)
+        .collect();
+    let mut parents: Vec<LocationInput> = Vec::new();
+    let mut ref_of_geo: std::collections::HashMap<String, String> = Default::default();
+    for l in locations.iter() {
+        if let Some(p) = first(&l.name)
+            && matches!(p.kind, LocationKind::Country | LocationKind::Continent)
+        {
+            ref_of_geo.insert(
+                format!("{:?}:{}:{}", p.kind, p.country, p.continent),
+                l.reference.clone(),
+            );
+        }
+    }
+    let ensure = |p: &Place,
+                  refs: &mut std::collections::HashMap<String, String>,
+                  parents: &mut Vec<LocationInput>|
+     -> String {
+        let k = format!("{:?}:{}:{}", p.kind, p.country, p.continent);
+        refs.entry(k.clone())
+            .or_insert_with(|| {
+                let r = format!("geo-{}", k.to_lowercase().replace(':', "-"));
+                parents.push(LocationInput {
+                    reference: r.clone(),
+                    name: p.name.to_string(),
+                    aliases: Vec::new(),
+                    kind: p.kind,
+                    latitude: p.latitude,
+                    longitude: p.longitude,
+                    parent_ref: None,
+                    wikidata_id: None,
+                    mentioned: false,
+                });
+                r
+            })
+            .clone()
+    };
+    for l in locations.iter_mut() {
+        let base = AREA_WORDS
+            .iter()
+            .find_map(|w| l.name.strip_suffix(w))
+            .unwrap_or(&l.name)
+            .to_string();
+        let candidates = g.lookup(&base);
+        if candidates.is_empty() {
+            continue;
+        }
+        // A country or continent of that name wins; among cities, one whose own name it is
+        // (not an old or alternate name), then one in a country the text names, then the most
+        // populous.
+        let key = super::gazetteer::key(&base);
+        let chosen = if g.places[candidates[0]].kind != LocationKind::City {
+            candidates[0]
+        } else {
+            candidates
+                .iter()
+                .copied()
+                .max_by_key(|&i| {
+                    let c = &g.places[i];
+                    (
+                        super::gazetteer::key(c.name) == key,
+                        named_countries.contains(&c.country),
+                        c.population,
+                    )
+                })
+                .unwrap_or(candidates[0])
+        };
+        let p = &g.places[chosen];
+        let cities = candidates
+            .iter()
+            .filter(|&&i| g.places[i].kind == LocationKind::City && i != chosen)
+            .count();
+        if p.kind == LocationKind::City && cities > 0 && !named_countries.contains(&p.country) {
+            warnings.push(format!(
+                "`{}` names {} places in the gazetteer; the most populous ({}, {}) was chosen",
+                l.name,
+                cities + 1,
+                p.name,
+                p.country
+            ));
+        }
+        if l.kind != LocationKind::Region {
+            l.kind = p.kind;
+            l.latitude = p.latitude;
+            l.longitude = p.longitude;
+            // The gazetteer's name and its Cyrillic spellings (its Latin variants are often
+            // transliteration noise), so the place is found in either script.
+            let cyrillic = |a: &str| a.chars().any(|c| ('\u{0400}'..='\u{04FF}').contains(&c));
+            let names =
+                std::iter::once(p.name).chain(p.aliases.iter().copied().filter(|a| cyrillic(a)));
+            for a in names {
+                if *a != l.name && !l.aliases.iter().any(|x| x == a) {
+                    l.aliases.push(a.to_string());
+                }
+            }
+        }
+        let parent = match p.kind {
+            LocationKind::Continent => None,
+            LocationKind::Country => g.continent(p.continent),
+            _ => g.country(p.country),
+        };
+        if let Some(parent) = parent {
+            let parent = &g.places[parent];
+            let parent_ref = ensure(parent, &mut ref_of_geo, &mut parents);
+            if parent_ref != l.reference {
+                l.parent_ref = Some(parent_ref);
+            }
+        }
+    }
+    // The added countries need their continents too.
+    let mut i = 0;
+    while i < parents.len() {
+        if parents[i].kind == LocationKind::Country
+            && let Some(&c) = g.lookup(&parents[i].name).first()
+            && let Some(cont) = g.continent(g.places[c].continent)
+        {
+            let r = ensure(&g.places[cont], &mut ref_of_geo, &mut parents);
+            parents[i].parent_ref = Some(r);
+        }
+        i += 1;
+    }
+    // Parents first, so that a document reads top-down.
+    parents.reverse();
+    parents.append(locations);
+    *locations = parents;
 }
 
 /// Byte offsets to character offsets.
@@ -158,7 +342,11 @@ impl Extractor for RuleExtractor {
                     reference: r,
                     name: e.name.clone(),
                     aliases: e.aliases.clone(),
-                    kind: LocationKind::City,
+                    kind: if AREA_WORDS.iter().any(|w| e.name.ends_with(w)) {
+                        LocationKind::Region
+                    } else {
+                        LocationKind::City
+                    },
                     latitude: None,
                     longitude: None,
                     parent_ref: None,
@@ -167,7 +355,8 @@ impl Extractor for RuleExtractor {
                 }),
             }
         }
-        let mut last_by_speaker: Vec<(usize, String)> = Vec::new();
+        let mut warnings = p.warnings;
+        place_in_gazetteer(&mut doc.locations, &mut warnings);
         for (n, s) in said.iter().enumerate() {
             let r = format!("statement-{n}");
             let text = body[s.span.0..s.span.1].to_string();
@@ -186,17 +375,6 @@ impl Extractor for RuleExtractor {
                 })
                 .map(|(i, _)| reference(i))
                 .collect();
-            // A denial disputes the latest statement of someone else.
-            let disputes: Vec<String> = if s.disputes {
-                last_by_speaker
-                    .iter()
-                    .rev()
-                    .find(|(sp, _)| Some(*sp) != s.speaker)
-                    .map(|(_, r)| vec![r.clone()])
-                    .unwrap_or_default()
-            } else {
-                Vec::new()
-            };
             findings.push(Finding {
                 kind: FindingKind::Statement,
                 reference: r.clone(),
@@ -219,10 +397,32 @@ impl Extractor for RuleExtractor {
                 said_at: day_of(sentence, published),
                 place_ref: None,
                 about_refs: about,
-                disputes_refs: disputes,
+                disputes_refs: Vec::new(),
             });
-            if let Some(sp) = s.speaker {
-                last_by_speaker.push((sp, r));
+        }
+        // A denial ("dismissed these claims", "countering Moscow's claims") disputes the
+        // nearest statement of someone else in its paragraph: the one before it, else the
+        // one after.
+        let paragraph = |pos: usize| body[..pos].matches('\n').count();
+        for (i, s) in said.iter().enumerate() {
+            if !s.disputes || s.speaker.is_none() {
+                continue;
+            }
+            let other = |j: &usize| {
+                let o = &said[*j];
+                o.speaker.is_some()
+                    && o.speaker != s.speaker
+                    && !o.disputes
+                    && paragraph(o.span.0) == paragraph(s.span.0)
+            };
+            let target = (0..i)
+                .rev()
+                .find(other)
+                .or_else(|| (i + 1..said.len()).find(other));
+            if let Some(j) = target {
+                doc.statements[i]
+                    .disputes_refs
+                    .push(format!("statement-{j}"));
             }
         }
         for (n, f) in figures.iter().enumerate() {
@@ -253,6 +453,20 @@ impl Extractor for RuleExtractor {
                                 .any(|(ms, _)| *ms >= s_start && *ms < s_start + sentence.len())
                     })
                 });
+            // Where: the last place the sentence names before the figure, else its first.
+            let places_here: Vec<(usize, usize)> = entities
+                .iter()
+                .enumerate()
+                .filter(|(_, e)| e.kind == Kind::Place)
+                .flat_map(|(i, e)| e.mentions.iter().map(move |(ms, _)| (*ms, i)))
+                .filter(|(ms, _)| *ms >= s_start && *ms < s_start + sentence.len())
+                .collect();
+            let location = places_here
+                .iter()
+                .filter(|(ms, _)| *ms < f.span.0)
+                .max_by_key(|(ms, _)| *ms)
+                .or_else(|| places_here.iter().min_by_key(|(ms, _)| *ms))
+                .map(|(_, i)| reference(*i));
             doc.casualties.push(CasualtyInput {
                 category: f.category,
                 population: f.population,
@@ -260,13 +474,12 @@ impl Extractor for RuleExtractor {
                 count_max: f.max,
                 qualifier: f.qualifier,
                 phrase: Some(phrase),
-                period_start: None,
+                period_start: since(sentence),
                 as_of: day_of(sentence, published).or(published),
-                location_ref: None,
+                location_ref: location,
                 reported_by_ref: reporter.map(reference),
             });
         }
-        let mut warnings = p.warnings;
         if !english {
             warnings.push("no entities were extracted from a text that is not English".into());
         }
