@@ -396,8 +396,8 @@ fn the_extractor_scores_at_least_its_floors_on_labelled_texts() {
         (
             &h,
             [
-                ("people", 0.9),
-                ("organizations", 0.9),
+                ("people", 0.95),
+                ("organizations", 0.95),
                 ("places", 0.95),
                 ("quote speakers", 0.95),
                 ("casualties", 0.8),
@@ -407,8 +407,8 @@ fn the_extractor_scores_at_least_its_floors_on_labelled_texts() {
             &t,
             [
                 ("people", 0.95),
-                ("organizations", 0.7),
-                ("places", 0.9),
+                ("organizations", 0.85),
+                ("places", 0.95),
                 ("quote speakers", 0.95),
                 ("casualties", 0.95),
             ],

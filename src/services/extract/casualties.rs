@@ -21,7 +21,7 @@ pub struct Figure {
 const NUMBER: &str = r"(?:\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?(?:\s+(?:million|thousand))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|a dozen|dozens|scores|hundreds|thousands|tens of thousands|hundreds of thousands)";
 const QUALIFIER: &str = r"(?:at least|more than|over|nearly|almost|about|around|some|roughly|approximately|up to|as many as|fewer than|less than|an estimated)";
 const WHO: &str = r"(?:\s+(?:of\s+)?(?:more\s+)?(?:people|civilians|children|soldiers|troops|residents|fighters|migrants|others|persons|women|patients|workers))?";
-const WHAT: &str = r"(?:killed or (?:injured|wounded)|dead or (?:injured|wounded)|casualties|killed|dead|deaths|died|death toll|killing|injured|injuring|wounded|wounding|hurt|displaced|missing|unaccounted for|affected|homeless|evacuated|fled|flee|have fled|had fled)";
+const WHAT: &str = r"(?:killed or (?:injured|wounded)|dead or (?:injured|wounded)|casualties|killed|dead|deaths|died|death toll|killing|injured|injuring|wounded|wounding|hurt|displaced|missing|unaccounted for|affected|homeless|evacuated|fled|flee|have fled|had fled|from their homes)";
 
 static FIGURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
@@ -32,7 +32,7 @@ static FIGURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// "killing at least 30 people", "the death toll rose to 3,958", "killed 57 civilians".
 static VERB_FIRST: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(?P<what>killing|killed|injuring|injured|wounding|wounded|displacing|displaced|toll(?:\s+\w+){{0,6}}?\s+(?:rose|climbed|rises|climbs|stood|reached|is|was|to)(?:\s+to)?)\s+(?P<q>{QUALIFIER}\s+)?(?P<n>{NUMBER})(?P<who>{WHO})"
+        r"(?i)\b(?P<what>number of (?:\w+\s+){{0,2}}(?:dead|killed|deaths|injured|missing|displaced)(?:\s+\S+){{0,10}}?\s+(?:rose|climbed|reached|stood)(?:\s+to|\s+at)?|killing|killed|injuring|injured|wounding|wounded|displacing|displaced|toll(?:\s+\w+){{0,6}}?\s+(?:rose|climbed|rises|climbs|stood|reached|is|was|to)(?:\s+to)?)\s+(?P<q>{QUALIFIER}\s+)?(?P<n>{NUMBER})(?P<who>{WHO})"
     ))
     .ok()
 });
@@ -110,6 +110,7 @@ fn category(what: &str) -> Option<CasualtyCategory> {
             || w.contains("homeless")
             || w.contains("evacuat")
             || w.contains("fled")
+            || w.contains("homes")
             || w.contains("flee")
         {
             CasualtyCategory::Displaced

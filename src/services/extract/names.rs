@@ -95,6 +95,99 @@ const ROLES: &[&str] = &[
     "survivor",
 ];
 
+/// First words of names that are events or vessels, not people ("Typhoon Doksuri").
+const EVENT_HEADS: &[&str] = &[
+    "typhoon",
+    "hurricane",
+    "storm",
+    "cyclone",
+    "operation",
+    "mv",
+    "ms",
+    "uss",
+    "hms",
+    "flight",
+];
+
+/// Words after a name that make it an armed group ("M23 rebels").
+const GROUP_WORDS: &[&str] = &[
+    " rebels",
+    " militia",
+    " militants",
+    " insurgents",
+    " fighters",
+];
+
+/// Words that make a name a place: water, mountains, islands.
+const PLACE_HEADS: &[&str] = &[
+    "sea",
+    "lake",
+    "river",
+    "gulf",
+    "ocean",
+    "bay",
+    "strait",
+    "island",
+    "islands",
+    "mountains",
+    "mount",
+    "valley",
+    "desert",
+    "peninsula",
+    "coast",
+];
+
+/// The surname of a full name, suffixes ("Jr.", "III") skipped.
+pub fn surname(name: &str) -> Option<&str> {
+    name.split_whitespace().rev().find(|w| {
+        !["jr.", "jr", "sr.", "sr", "ii", "iii", "iv"].contains(&w.to_lowercase().as_str())
+    })
+}
+
+/// Whether the words around a name of two to four capitalised words show a person: a role
+/// before it, an attribution verb or an appositive after it, attribution before it, or the
+/// surname used again on its own.
+fn person_evidence(body: &str, before: &[String], after: &str, last: &str) -> bool {
+    const AFTER: &[&str] = &[
+        " said",
+        " says",
+        " told",
+        " added",
+        " wrote",
+        " warned",
+        " urged",
+        " called",
+        " announced",
+        " stated",
+        " declared",
+        " insisted",
+        " denied",
+        ", who",
+        ", whose",
+        ", the ",
+        ", a ",
+        ", an ",
+        ", head",
+        ", chief",
+        " has ",
+        " had ",
+        " was ",
+        " is ",
+    ];
+    if AFTER.iter().any(|a| after.starts_with(a)) {
+        return true;
+    }
+    if before.first().is_some_and(|w| {
+        ROLES.contains(&w.as_str())
+            || ["said", "says", "told", "by", "spokesman", "spokeswoman"].contains(&w.as_str())
+    }) || (before.len() >= 2 && before[0] == "to" && before[1] == "according")
+    {
+        return true;
+    }
+    let last = last.trim_end_matches(['.', ',']);
+    last.len() > 2 && body.matches(last).count() > 1
+}
+
 /// Lower-case words that qualify a role ("regional governor", "foreign policy adviser").
 const ROLE_MODIFIERS: &[&str] = &[
     "regional",
@@ -380,16 +473,20 @@ static DEMONYM_ORG: LazyLock<Option<Regex>> = LazyLock::new(|| {
     let demonyms = DEMONYMS.join("|");
     // "Russian Defence Ministry", "Israeli military", and "Ukraine's military".
     Regex::new(&format!(
-        r"\b(?:{demonyms}|\p{{Lu}}\p{{L}}+['’]s)\s+(?:(?:Defen[cs]e|Foreign|Interior|Health|Finance|Emergency|Emergencies)\s+)?(?:[Mm]inistry(?:\s+of\s+(?:the\s+)?\p{{Lu}}\w+)?|[Mm]ilitary|[Aa]rmy|[Aa]ir [Ff]orce|[Nn]avy|[Pp]olice|[Gg]overnment|[Aa]rmed [Ff]orces)\b"
+        r"\b(?:{demonyms}|\p{{Lu}}\p{{L}}+['’]s)\s+(?:(?i:defen[cs]e|foreign|interior|health|finance|emergency|emergencies)\s+)?(?:[Mm]inistry(?:\s+of\s+(?:the\s+)?\p{{Lu}}\w+)?|[Mm]ilitary|[Aa]rmy|[Aa]ir [Ff]orce|[Nn]avy|[Pp]olice|[Gg]overnment|[Aa]rmed [Ff]orces)\b"
     ))
     .ok()
+});
+
+static SUB_BODY: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"\b(?:U\.N\.|UN|EU|E\.U\.|NATO|AU)\s+(?:[a-z]+\s+){0,3}(?:office|agency|mission|council|commission|envoy|body|programme|program|fund|force|court|team)\b").ok()
 });
 
 /// A capitalised word: a letter in upper case first (names may hold hyphens, apostrophes
 /// and dots: "al-Balah", "O'Neil", "U.N.").
 static RUN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(
-        r"\b\p{Lu}[\p{L}\p{M}'’.\-]*(?:(?:[ \t]+(?:of|for|the|and|de|del|la|al|bin|van|von|der|da|du|el)[ \t]+|[ \t]+|-)\p{Lu}[\p{L}\p{M}'’.\-]*)*",
+        r"\b\p{Lu}[\p{L}\p{M}\p{N}'’.\-]*(?:(?:[ \t]+(?:of|for|the|and|de|del|la|al|bin|van|von|der|da|du|el)[ \t]+|[ \t]+|-)\p{Lu}[\p{L}\p{M}\p{N}'’.\-]*)*",
     )
     .ok()
 });
@@ -470,7 +567,8 @@ fn trim_run(run: &str) -> (usize, &str) {
 /// Places named in a dateline ("HERAT, Afghanistan (Newswire) —", "THE HAGUE (Newswire) —").
 fn dateline(body: &str) -> Vec<(usize, usize)> {
     let Some(re) =
-        Regex::new(r"^([\p{Lu}][\p{Lu} .'’\-]+?)(?:,\s+([\p{Lu}][\p{L} ]+?))?\s*(?:\(|—|–|-)").ok()
+        Regex::new(r"^([\p{Lu}][\p{Lu} .'’\-]+?)(?:,\s+([\p{Lu}][\p{L} ]+?))?\s*(?:\(|—|–|\s-)")
+            .ok()
     else {
         return Vec::new();
     };
@@ -493,8 +591,15 @@ fn org_key(s: &str) -> String {
 fn title_case(s: &str) -> String {
     s.split(' ')
         .map(|w| {
+            if w.contains('-') {
+                return w.split('-').map(title_case).collect::<Vec<_>>().join("-");
+            }
             let lower = w.to_lowercase();
-            if ["of", "the", "and"].contains(&lower.as_str()) {
+            if [
+                "of", "the", "and", "au", "en", "de", "la", "le", "sur", "du",
+            ]
+            .contains(&lower.as_str())
+            {
                 return lower;
             }
             let mut c = lower.chars();
@@ -547,6 +652,20 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
     for (s, e) in dateline(body) {
         let name = title_case(body[s..e].trim());
         add(&mut out, &mut index, Kind::Place, &name, (s, e), 0.9, None);
+    }
+    // "U.N. human rights office", "U.N. refugee agency": a body of a known organization.
+    if let Some(re) = SUB_BODY.as_ref() {
+        for m in re.find_iter(body) {
+            add(
+                &mut out,
+                &mut index,
+                Kind::Organization,
+                m.as_str(),
+                (m.start(), m.end()),
+                0.85,
+                None,
+            );
+        }
     }
     if let Some(re) = DEMONYM_ORG.as_ref() {
         for m in re.find_iter(body) {
@@ -610,10 +729,20 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
         {
             continue;
         }
-        // Inside an organization found by its demonym ("Russian Defence Ministry").
+        // Inside an organization found by its demonym ("Russian Defence Ministry"); the
+        // country of a possessive one ("Israel's military") is still a place.
         if out.iter().any(|e| {
             e.kind == Kind::Organization && e.mentions.iter().any(|(s, e)| *s <= start && end <= *e)
-        }) {
+        }) && !GAZETTEER
+            .lookup(name)
+            .first()
+            .is_some_and(|&i| GAZETTEER.places[i].kind == LocationKind::Country)
+        {
+            continue;
+        }
+        // Storms, operations and ships are named like people but are none of these.
+        let first_lower = name.split_whitespace().next().unwrap_or("").to_lowercase();
+        if EVENT_HEADS.contains(&first_lower.as_str()) {
             continue;
         }
         // All capitals and long: the dateline or a shouted headline word, handled above.
@@ -683,20 +812,31 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
                 out[i].aliases.push(name.to_string());
             }
             continue;
-        } else if words.iter().any(|w| is_org_word(w)) {
+        } else if words.iter().any(|w| is_org_word(w))
+            || GROUP_WORDS.iter().any(|g| after.starts_with(g))
+        {
             Kind::Organization
+        } else if words.len() >= 2
+            && PLACE_HEADS.iter().any(|h| {
+                words.first().is_some_and(|w| w.eq_ignore_ascii_case(h))
+                    || words.last().is_some_and(|w| w.eq_ignore_ascii_case(h))
+            })
+        {
+            Kind::Place
         } else if known_places.contains(&norm)
             || place_context(&before, &after, words.len())
             || gazetteer_place(name, &before, &after, words.len())
         {
             Kind::Place
-        } else if words.len() >= 2 && words.len() <= 4 {
+        } else if words.len() >= 2
+            && words.len() <= 4
+            && person_evidence(body, &before, &after, words.last().copied().unwrap_or(""))
+        {
             Kind::Person
         } else {
             // A single capitalised word: a surname of someone named before, else unknown.
             if let Some(i) = out.iter().position(|e| {
-                e.kind == Kind::Person
-                    && e.name.split_whitespace().last().map(normalize) == Some(norm.clone())
+                e.kind == Kind::Person && surname(&e.name).map(normalize) == Some(norm.clone())
             }) {
                 out[i].mentions.push((start, end));
             } else if let Some(i) = out.iter().position(|e| {
@@ -782,9 +922,11 @@ fn place_context(before: &[String], after: &str, words: usize) -> bool {
     if AREA.iter().any(|a| after.starts_with(a)) {
         return true;
     }
-    before
-        .first()
-        .is_some_and(|w| PLACE_PREPOSITIONS.contains(&w.as_str()))
+    let according_to = before.len() >= 2 && before[0] == "to" && before[1] == "according";
+    !according_to
+        && before
+            .first()
+            .is_some_and(|w| PLACE_PREPOSITIONS.contains(&w.as_str()))
         && !before
             .iter()
             .skip(1)

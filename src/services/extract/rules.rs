@@ -257,11 +257,26 @@ impl Extractor for RuleExtractor {
         let body = p.body.as_str();
         let english = p.language.as_deref().is_none_or(|l| l == "eng");
         let published = input.published_at.map(|d| d.date_naive());
-        let entities: Vec<Entity> = if english {
+        let mut entities: Vec<Entity> = if english {
             names::find(body, &self.known_places)
         } else {
             Vec::new()
         };
+        // Places the title names and the body does not ("… collapse in Colombia"), when the
+        // gazetteer knows them (titles are often in headline case, so nothing else is taken).
+        if english && let Some(title) = &p.title {
+            for mut e in names::find(title, &self.known_places) {
+                let known = GAZETTEER.lookup(&e.name).first().is_some();
+                let new = !entities.iter().any(|b| {
+                    crate::domain::names::normalize(&b.name)
+                        == crate::domain::names::normalize(&e.name)
+                });
+                if e.kind == Kind::Place && known && new {
+                    e.mentions.clear();
+                    entities.push(e);
+                }
+            }
+        }
         let said = if english {
             quotes::find(body, &entities)
         } else {
