@@ -816,14 +816,12 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
             || GROUP_WORDS.iter().any(|g| after.starts_with(g))
         {
             Kind::Organization
-        } else if words.len() >= 2
+        } else if (words.len() >= 2
             && PLACE_HEADS.iter().any(|h| {
                 words.first().is_some_and(|w| w.eq_ignore_ascii_case(h))
                     || words.last().is_some_and(|w| w.eq_ignore_ascii_case(h))
-            })
-        {
-            Kind::Place
-        } else if known_places.contains(&norm)
+            }))
+            || known_places.contains(&norm)
             || place_context(&before, &after, words.len())
             || gazetteer_place(name, &before, &after, words.len())
         {

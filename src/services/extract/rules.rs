@@ -266,7 +266,7 @@ impl Extractor for RuleExtractor {
         // gazetteer knows them (titles are often in headline case, so nothing else is taken).
         if english && let Some(title) = &p.title {
             for mut e in names::find(title, &self.known_places) {
-                let known = GAZETTEER.lookup(&e.name).first().is_some();
+                let known = !GAZETTEER.lookup(&e.name).is_empty();
                 let new = !entities.iter().any(|b| {
                     crate::domain::names::normalize(&b.name)
                         == crate::domain::names::normalize(&e.name)
