@@ -8,10 +8,25 @@ use async_graphql::{Error, ErrorExtensions};
 use crate::services::error::ServiceError;
 
 pub fn to_graphql(e: &ServiceError) -> Error {
+    if let ServiceError::Ambiguous { message, kind, ids } = e {
+        let candidates: Vec<async_graphql::Value> = ids
+            .iter()
+            .map(|id| {
+                async_graphql::Value::String(
+                    crate::domain::node_id::NodeId::new(*kind, *id).encode(),
+                )
+            })
+            .collect();
+        return Error::new(message.clone()).extend_with(|_, ext| {
+            ext.set("code", "AMBIGUOUS");
+            ext.set("candidates", async_graphql::Value::List(candidates.clone()));
+        });
+    }
     let (code, message) = match e {
         ServiceError::NotFound(m) => ("NOT_FOUND", m.clone()),
         ServiceError::Invalid(m) => ("BAD_USER_INPUT", m.clone()),
         ServiceError::Conflict(m) => ("CONFLICT", m.clone()),
+        ServiceError::Ambiguous { message, .. } => ("AMBIGUOUS", message.clone()),
         ServiceError::Unavailable(m) => ("SERVICE_UNAVAILABLE", m.clone()),
         ServiceError::Unexpected(err) => {
             tracing::error!(error = ?err, "request failed");

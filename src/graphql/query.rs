@@ -177,7 +177,8 @@ impl GraphQuery {
     }
 
     /// One person, by global ID or by name; the name matches aliases too, ignoring case and
-    /// accents ("zelensky" finds Volodymyr Zelenskyy).
+    /// accents ("zelensky" finds Volodymyr Zelenskyy). Several matches are an `AMBIGUOUS`
+    /// error whose `extensions.candidates` lists their IDs.
     async fn person(
         &self,
         ctx: &Context<'_>,
@@ -220,18 +221,30 @@ impl GraphQuery {
         ))
     }
 
-    /// One organization, by global ID.
+    /// One organization, by global ID or by name; the name matches aliases too, ignoring case
+    /// and accents ("UN" finds United Nations). Several matches are an `AMBIGUOUS` error whose
+    /// `extensions.candidates` lists their IDs.
     async fn organization(
         &self,
         ctx: &Context<'_>,
-        id: ID,
+        id: Option<ID>,
+        name: Option<String>,
     ) -> async_graphql::Result<Option<Organization>> {
-        let n = parse_id(&id, &[NodeKind::Organization])?;
-        Ok(loaders(ctx)?
-            .load_one(ById::<organization::Entity>::new(n))
-            .await
-            .gql()?
-            .map(Organization))
+        one_of(&id, &name, "name")?;
+        if let Some(id) = id {
+            let n = parse_id(&id, &[NodeKind::Organization])?;
+            return Ok(loaders(ctx)?
+                .load_one(ById::<organization::Entity>::new(n))
+                .await
+                .gql()?
+                .map(Organization));
+        }
+        Ok(
+            read::organization_by_name(db(ctx)?, &name.unwrap_or_default())
+                .await
+                .gql()?
+                .map(Organization),
+        )
     }
 
     /// Statements, newest first unless `orderBy` says otherwise (undated ones last).
@@ -282,7 +295,8 @@ impl GraphQuery {
     }
 
     /// One place, by global ID or by name; the name matches aliases too, ignoring case and
-    /// accents ("Покровськ" finds Pokrovsk).
+    /// accents ("Покровськ" finds Pokrovsk). Several matches (two villages named Stepove) are
+    /// an `AMBIGUOUS` error whose `extensions.candidates` lists their IDs.
     async fn location(
         &self,
         ctx: &Context<'_>,

@@ -12,6 +12,14 @@ pub enum ServiceError {
     /// The request is wrong in a way the client can fix: the message says how (BAD_USER_INPUT).
     #[error("{0}")]
     Invalid(String),
+    /// A name matches several entities (AMBIGUOUS): the message names them, and the client is
+    /// given their ids to choose by.
+    #[error("{message}")]
+    Ambiguous {
+        message: String,
+        kind: crate::domain::node_id::NodeKind,
+        ids: Vec<i32>,
+    },
     /// The request clashes with stored data (CONFLICT).
     #[error("{0}")]
     Conflict(String),

@@ -7,15 +7,17 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, FromQueryResult, ModelTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QuerySelect, QueryTrait,
 };
 
 use super::error::{ServiceError, ServiceResult};
 use super::page::{self, Page, SortKey, Window};
 use super::relations::{newest_casualties, statements_by_date};
 use super::search;
+use super::sql::statement;
 use crate::domain::cursor::{Cursor, KeyValue};
 use crate::domain::names::normalize;
+use crate::domain::node_id::NodeKind;
 use crate::entities::enums::{CasualtyCategory, LocationKind, Population, StatementKind};
 use crate::entities::{article, casualty, location, organization, person, statement};
 
@@ -226,19 +228,6 @@ fn name_or_alias_contains(table: &str, needle: &str) -> Condition {
         )))
 }
 
-/// Rows whose name or one of whose aliases is exactly `name` (normalized).
-fn name_or_alias_is(table: &str, name: &str) -> Condition {
-    let norm = normalize(name);
-    let alias_table = format!("{table}_alias");
-    Condition::any()
-        .add(col(table, "name_norm").eq(norm.clone()))
-        .add(col(table, "id").in_subquery(sub(
-            &alias_table,
-            &format!("{table}_id"),
-            col(&alias_table, "alias_norm").eq(norm),
-        )))
-}
-
 pub async fn people<C: ConnectionTrait>(
     db: &C,
     name: Option<&str>,
@@ -275,29 +264,82 @@ pub async fn organizations<C: ConnectionTrait>(
     list(db, q.into_query(), &keys, window, &scope, want_total).await
 }
 
-/// The person called `name` (or with that alias); an exact name match wins over an alias.
+/// The one entity of `table` called `name`: its own name first, else an alias. Several with
+/// that name (or, when none has it as its name, several with that alias) are reported as
+/// ambiguous with their ids, never settled by picking one.
+async fn one_by_name<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    kind: NodeKind,
+    name: &str,
+) -> ServiceResult<Option<i32>> {
+    let norm = normalize(name);
+    let sql = format!(
+        "SELECT id, name_norm = $1 AS exact FROM {table} WHERE name_norm = $1 \
+         UNION SELECT {table}_id, false FROM {table}_alias WHERE alias_norm = $1 \
+         ORDER BY 2 DESC, 1 LIMIT 51"
+    );
+    let rows = db
+        .query_all_raw(statement(
+            db.get_database_backend(),
+            &sql,
+            vec![norm.into()],
+        ))
+        .await?;
+    let mut exact = Vec::new();
+    let mut alias = Vec::new();
+    for r in &rows {
+        let id: i32 = r.try_get_by_index(0)?;
+        let is_exact: bool = r.try_get_by_index(1)?;
+        let list = if is_exact { &mut exact } else { &mut alias };
+        if !list.contains(&id) {
+            list.push(id);
+        }
+    }
+    let found = if exact.is_empty() { alias } else { exact };
+    match found.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(*one)),
+        many => Err(ServiceError::Ambiguous {
+            message: format!(
+                "{} {table} entries are named `{name}`: ask by id (extensions.candidates)",
+                many.len()
+            ),
+            kind,
+            ids: many.to_vec(),
+        }),
+    }
+}
+
+/// The person called `name` (or with that alias); see [`one_by_name`].
 pub async fn person_by_name<C: ConnectionTrait>(
     db: &C,
     name: &str,
 ) -> ServiceResult<Option<person::Model>> {
-    Ok(person::Entity::find()
-        .filter(name_or_alias_is("person", name))
-        .order_by_desc(Expr::col(person::Column::NameNorm).eq(normalize(name)))
-        .order_by_asc(person::Column::Id)
-        .one(db)
-        .await?)
+    match one_by_name(db, "person", NodeKind::Person, name).await? {
+        None => Ok(None),
+        Some(id) => Ok(person::Entity::find_by_id(id).one(db).await?),
+    }
+}
+
+pub async fn organization_by_name<C: ConnectionTrait>(
+    db: &C,
+    name: &str,
+) -> ServiceResult<Option<organization::Model>> {
+    match one_by_name(db, "organization", NodeKind::Organization, name).await? {
+        None => Ok(None),
+        Some(id) => Ok(organization::Entity::find_by_id(id).one(db).await?),
+    }
 }
 
 pub async fn location_by_name<C: ConnectionTrait>(
     db: &C,
     name: &str,
 ) -> ServiceResult<Option<location::Model>> {
-    Ok(location::Entity::find()
-        .filter(name_or_alias_is("location", name))
-        .order_by_desc(Expr::col(location::Column::NameNorm).eq(normalize(name)))
-        .order_by_asc(location::Column::Id)
-        .one(db)
-        .await?)
+    match one_by_name(db, "location", NodeKind::Location, name).await? {
+        None => Ok(None),
+        Some(id) => Ok(location::Entity::find_by_id(id).one(db).await?),
+    }
 }
 
 // ---- statements -------------------------------------------------------------------------

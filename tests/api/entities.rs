@@ -311,3 +311,80 @@ api_test!(organizations_merge_and_keep_their_members, |app| {
     let anon = app.graphql(del, json!({ "id": un })).await;
     assert_eq!(crate::helpers::error_code(&anon), "UNAUTHENTICATED");
 });
+
+api_test!(
+    a_name_that_matches_several_entities_is_ambiguous_never_the_lowest_id,
+    |app| {
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let res = app
+            .mutate(
+                "mutation { createPerson(input: { name: \"Kim\" }) { person { id } userErrors { code } } }",
+                serde_json::json!({}),
+            )
+            .await;
+            ids.push(
+                res["data"]["createPerson"]["person"]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
+        }
+        let body = app
+            .graphql("{ person(name: \"kim\") { id } }", serde_json::json!({}))
+            .await;
+        assert_eq!(crate::helpers::error_code(&body), "AMBIGUOUS", "{body}");
+        let mut candidates: Vec<String> = body["errors"][0]["extensions"]["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_str().unwrap().to_string())
+            .collect();
+        candidates.sort();
+        ids.sort();
+        assert_eq!(candidates, ids);
+        // Two villages of one name under different parents: the same for places.
+        for parent in ["Pokrovsk", "Moscow"] {
+            let p = app
+                .data(
+                    &format!("{{ location(name: \"{parent}\") {{ id }} }}"),
+                    serde_json::json!({}),
+                )
+                .await;
+            let res = app
+            .mutate(
+                "mutation($p: ID!) { createLocation(input: { name: \"Stepove\", kind: CITY, parentId: $p }) { location { id } userErrors { code } } }",
+                serde_json::json!({ "p": p["location"]["id"] }),
+            )
+            .await;
+            assert!(
+                res["data"]["createLocation"]["location"]["id"].is_string(),
+                "{res}"
+            );
+        }
+        let body = app
+            .graphql(
+                "{ location(name: \"Stepove\") { id } }",
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(crate::helpers::error_code(&body), "AMBIGUOUS", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["candidates"]
+                .as_array()
+                .unwrap()
+                .len(),
+            2
+        );
+        // One match by its own name wins over others that only have it as an alias; organizations
+        // are found by name too.
+        let d = app
+            .data(
+                "{ organization(name: \"UN\") { name } person(name: \"Zelensky\") { name } }",
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(d["organization"]["name"], "United Nations");
+        assert!(d["person"]["name"].as_str().unwrap().contains("Zelensk"));
+    }
+);
