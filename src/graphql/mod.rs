@@ -6,6 +6,7 @@ pub mod compiled;
 pub mod connection;
 pub mod document;
 pub mod error;
+pub mod extract;
 pub mod inputs;
 pub mod loaders;
 pub mod mutation;

@@ -20,7 +20,11 @@ pub struct GraphQuery;
 
 /// Every query: the graph's entry points, and search and analysis over it.
 #[derive(async_graphql::MergedObject, Default)]
-pub struct Query(GraphQuery, super::analysis::AnalysisQuery);
+pub struct Query(
+    GraphQuery,
+    super::analysis::AnalysisQuery,
+    super::extract::ExtractQuery,
+);
 
 fn db<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a DatabaseConnection> {
     ctx.data::<DatabaseConnection>()

@@ -570,3 +570,84 @@ crate::api_test!(
         assert_eq!(un["reportedBy"]["name"], "United Nations");
     }
 );
+
+crate::api_test!(
+    extract_article_drafts_links_to_the_graph_and_ingests_unchanged,
+    |app| {
+        let text = "Strikes hit Pokrovsk again\n\nKYIV (Newswire) — Russian shelling hit Pokrovsk on Monday, killing at least four civilians, regional governor Vadym Filashkin said.\n\n\"The city is being destroyed street by street,\" Filashkin said. President Volodymyr Zelenskyy called for more air defence.";
+        let q = r#"query($t: String!, $p: DateTime) { extractArticle(text: $t, publishedAt: $p) {
+        document language warnings
+        findings { kind ref text start end confidence linkedId candidateIds isNew } } }"#;
+        let d = app
+            .data(
+                q,
+                serde_json::json!({ "t": text, "p": "2025-11-18T10:00:00Z" }),
+            )
+            .await;
+        let draft = &d["extractArticle"];
+        // A text this short is too little to detect its language reliably: none is claimed.
+        assert!(
+            draft["language"] == "eng" || draft["language"].is_null(),
+            "{draft}"
+        );
+        let findings = draft["findings"].as_array().unwrap();
+        let find = |t: &str| {
+            findings
+                .iter()
+                .find(|f| f["text"] == t)
+                .unwrap_or_else(|| panic!("{t}: {draft}"))
+        };
+        // Linked to what the sample graph holds; new when nothing matches.
+        let pokrovsk = app
+            .data(
+                "{ location(name: \"Pokrovsk\") { id } }",
+                serde_json::json!({}),
+            )
+            .await;
+        assert_eq!(find("Pokrovsk")["linkedId"], pokrovsk["location"]["id"]);
+        assert_eq!(find("Pokrovsk")["isNew"], false);
+        assert!(
+            find("Volodymyr Zelenskyy")["linkedId"].is_string(),
+            "{draft}"
+        );
+        assert_eq!(find("Vadym Filashkin")["isNew"], true);
+        // Spans are character offsets into the draft's body.
+        let body: Vec<char> = draft["document"]["body"]
+            .as_str()
+            .unwrap()
+            .chars()
+            .collect();
+        let f = find("Vadym Filashkin");
+        let (s, e) = (
+            f["start"].as_u64().unwrap() as usize,
+            f["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(body[s..e].iter().collect::<String>(), "Vadym Filashkin");
+        // The draft's document is what ingestArticle takes, unchanged.
+        let res = app
+        .mutate(
+            r#"mutation($d: ArticleDocument!) { ingestArticle(input: $d) { created userErrors { code } article { casualties { nodes { countMin qualifier } } statements { totalCount } } } }"#,
+            serde_json::json!({ "d": draft["document"] }),
+        )
+        .await;
+        let payload = &res["data"]["ingestArticle"];
+        assert_eq!(payload["created"], true, "{res}");
+        assert_eq!(
+            payload["article"]["casualties"]["nodes"][0]["countMin"], 4,
+            "{res}"
+        );
+        assert_eq!(
+            payload["article"]["casualties"]["nodes"][0]["qualifier"],
+            "AT_LEAST"
+        );
+        // Bad input is BAD_USER_INPUT, and nothing is written.
+        for bad in ["   ", "\u{0}\u{1}binary"] {
+            let body = app.graphql(q, serde_json::json!({ "t": bad })).await;
+            assert_eq!(
+                crate::helpers::error_code(&body),
+                "BAD_USER_INPUT",
+                "{body}"
+            );
+        }
+    }
+);

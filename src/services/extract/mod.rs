@@ -5,6 +5,7 @@
 //! can be put beside the rules later.
 mod casualties;
 pub mod gazetteer;
+pub mod link;
 mod names;
 mod prepare;
 mod quotes;
