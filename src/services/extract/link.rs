@@ -51,13 +51,16 @@ async fn ids_by_name<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// A draft entry's ref and its names (its name first).
+type Named<'a> = (&'a String, Vec<&'a String>);
+
 /// The link of every person, organization and place of `doc`, by ref.
 pub async fn link<C: ConnectionTrait>(
     db: &C,
     doc: &ArticleDocument,
 ) -> ServiceResult<HashMap<String, Link>> {
     let mut out = HashMap::new();
-    let entries: [(&str, NodeKind, Vec<(&String, Vec<&String>)>); 3] = [
+    let entries: [(&str, NodeKind, Vec<Named>); 3] = [
         (
             "person",
             NodeKind::Person,
