@@ -50,6 +50,11 @@ pub enum Command {
     /// Ingest article documents: JSON (one or an array) or NDJSON; `-` reads stdin. Each
     /// document in its own transaction; bad ones are reported and skipped.
     Import {
+        /// Read article text instead of documents: a plain text file is one article (its first
+        /// line the title when it looks like one); NDJSON holds one article a line as
+        /// {url, title, body, publishedAt, source}. Each is extracted, then ingested.
+        #[arg(long)]
+        text: bool,
         /// Files to read (`-` for standard input).
         #[arg(required = true)]
         files: Vec<String>,
@@ -121,7 +126,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("migrations applied");
             Ok(())
         }
-        Command::Import { files } => import(files).await,
+        Command::Import { text, files } => import(files, text).await,
         Command::Export { out } => export(out).await,
         Command::Extract {
             published_at,
@@ -248,12 +253,32 @@ fn report(tally: &Tally, started: Instant) -> anyhow::Result<()> {
     }
 }
 
-async fn import(files: Vec<String>) -> anyhow::Result<()> {
+async fn import(files: Vec<String>, text: bool) -> anyhow::Result<()> {
+    use crate::services::extract::{Extractor, RuleExtractor, texts::read_texts};
     let db = open_database().await?;
     let started = Instant::now();
     let mut tally = Tally::default();
     for file in &files {
-        let docs = parse_documents(&read_input(file)?);
+        let bytes = read_input(file)?;
+        if text {
+            let extractor = RuleExtractor::default();
+            let docs: Vec<_> = read_texts(file, &bytes)
+                .into_iter()
+                .map(|(label, input)| {
+                    let doc = input.and_then(|i| {
+                        extractor
+                            .extract(&i)
+                            .map(|d| d.document)
+                            .map_err(|e| e.to_string())
+                    });
+                    (label, doc)
+                })
+                .collect();
+            let total = docs.len();
+            ingest_all(&db, file, docs.into_iter(), total, &mut tally, started).await;
+            continue;
+        }
+        let docs = parse_documents(&bytes);
         let total = docs.len();
         ingest_all(
             &db,

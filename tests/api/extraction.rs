@@ -651,3 +651,66 @@ crate::api_test!(
         }
     }
 );
+
+crate::api_test!(
+    import_text_extracts_and_ingests_each_article,
+    unseeded,
+    |app| {
+        let dir =
+            std::env::temp_dir().join(format!("newsgraph_text_{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let heldout = texts("heldout");
+        let txt = dir.join("quake.txt");
+        std::fs::write(&txt, &heldout[0].1).unwrap();
+        let records: String = heldout[1..3]
+        .iter()
+        .enumerate()
+        .map(|(i, (_, t, l))| {
+            let (title, body) = t.split_once('\n').unwrap();
+            serde_json::json!({ "url": format!("https://text.example/{i}"), "title": title, "body": body.trim(), "publishedAt": l.published_at }).to_string() + "\n"
+        })
+        .collect::<String>()
+        + "{\"body\": 5}\n";
+        let nd = dir.join("more.ndjson");
+        std::fs::write(&nd, records).unwrap();
+        let (ok, _, err) = app.cli(
+            &[
+                "import",
+                "--text",
+                txt.to_str().unwrap(),
+                nd.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert!(!ok, "a bad line makes the exit status non-zero: {err}");
+        assert!(err.contains("3 new, 0 updated, 1 rejected"), "{err}");
+        assert!(err.contains("more.ndjson, line 3:"), "{err}");
+        let d = app
+        .data("{ articles(first: 10) { nodes { url } } locations(first: 100) { nodes { name } } }", serde_json::json!({}))
+        .await;
+        let urls: Vec<&str> = d["articles"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["url"].as_str().unwrap())
+            .collect();
+        assert!(
+            urls.contains(&"https://text.example/0") && urls.contains(&"https://text.example/1"),
+            "{d}"
+        );
+        let places: Vec<&str> = d["locations"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["name"].as_str().unwrap())
+            .collect();
+        assert!(
+            places.contains(&"Derna") && places.contains(&"Odesa"),
+            "{places:?}"
+        );
+        // The same text again updates its article (the URL derived from the text is stable).
+        let (ok, _, err) = app.cli(&["import", "--text", txt.to_str().unwrap()], None);
+        assert!(ok && err.contains("0 new, 1 updated"), "{err}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+);

@@ -10,6 +10,7 @@ mod names;
 mod prepare;
 mod quotes;
 mod rules;
+pub mod texts;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
