@@ -254,26 +254,29 @@ fn report(tally: &Tally, started: Instant) -> anyhow::Result<()> {
 }
 
 async fn import(files: Vec<String>, text: bool) -> anyhow::Result<()> {
-    use crate::services::extract::{Extractor, RuleExtractor, texts::read_texts};
+    use crate::services::extract::{Extractor, RuleExtractor, candidates, link, texts::read_texts};
     let db = open_database().await?;
     let started = Instant::now();
     let mut tally = Tally::default();
     for file in &files {
         let bytes = read_input(file)?;
         if text {
-            let extractor = RuleExtractor::default();
-            let docs: Vec<_> = read_texts(file, &bytes)
-                .into_iter()
-                .map(|(label, input)| {
-                    let doc = input.and_then(|i| {
-                        extractor
+            let mut docs = Vec::new();
+            for (label, input) in read_texts(file, &bytes) {
+                let doc = match input {
+                    Err(e) => Err(e),
+                    Ok(i) => {
+                        // The graph's names (including those of articles imported just
+                        // before) decide before the rules do.
+                        let known = link::known_names(&db, &candidates(&i.text)).await?;
+                        RuleExtractor { known }
                             .extract(&i)
                             .map(|d| d.document)
                             .map_err(|e| e.to_string())
-                    });
-                    (label, doc)
-                })
-                .collect();
+                    }
+                };
+                docs.push((label, doc));
+            }
             let total = docs.len();
             ingest_all(&db, file, docs.into_iter(), total, &mut tally, started).await;
             continue;

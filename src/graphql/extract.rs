@@ -89,6 +89,11 @@ impl ExtractQuery {
         published_at: Option<DateTime<Utc>>,
         source: Option<String>,
     ) -> async_graphql::Result<ArticleDraft> {
+        let db = ctx.data::<DatabaseConnection>()?;
+        // The graph's own names for what the text may name decide before the rules do.
+        let known = extract::link::known_names(db, &extract::candidates(&text))
+            .await
+            .gql()?;
         let input = Input {
             text,
             url,
@@ -96,11 +101,10 @@ impl ExtractQuery {
             source,
         };
         // Extraction is CPU work: it runs off the threads that serve requests.
-        let draft = tokio::task::spawn_blocking(move || RuleExtractor::default().extract(&input))
+        let draft = tokio::task::spawn_blocking(move || RuleExtractor { known }.extract(&input))
             .await
             .map_err(|_| bad_input("the extraction did not finish"))?
             .map_err(|e| bad_input(e.to_string()))?;
-        let db = ctx.data::<DatabaseConnection>()?;
         let links = extract::link::link(db, &draft.document).await.gql()?;
         let findings = draft
             .findings

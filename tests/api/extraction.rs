@@ -574,7 +574,16 @@ crate::api_test!(
 crate::api_test!(
     extract_article_drafts_links_to_the_graph_and_ingests_unchanged,
     |app| {
-        let text = "Strikes hit Pokrovsk again\n\nKYIV (Newswire) — Russian shelling hit Pokrovsk on Monday, killing at least four civilians, regional governor Vadym Filashkin said.\n\n\"The city is being destroyed street by street,\" Filashkin said. President Volodymyr Zelenskyy called for more air defence.";
+        // A one-word organization no rule would find: the graph's own names feed the
+        // extractor.
+        let res = app
+            .mutate(
+                "mutation { createOrganization(input: { name: \"Rosatom\" }) { organization { id } } }",
+                serde_json::json!({}),
+            )
+            .await;
+        let rosatom = res["data"]["createOrganization"]["organization"]["id"].clone();
+        let text = "Strikes hit Pokrovsk again\n\nKYIV (Newswire) — Russian shelling hit Pokrovsk on Monday, killing at least four civilians, regional governor Vadym Filashkin said.\n\n\"The city is being destroyed street by street,\" Filashkin said. President Volodymyr Zelenskyy called for more air defence. Rosatom denied any damage at the plant.";
         let q = r#"query($t: String!, $p: DateTime) { extractArticle(text: $t, publishedAt: $p) {
         document language warnings
         findings { kind ref text start end confidence linkedId candidateIds isNew } } }"#;
@@ -611,6 +620,8 @@ crate::api_test!(
             "{draft}"
         );
         assert_eq!(find("Vadym Filashkin")["isNew"], true);
+        assert_eq!(find("Rosatom")["kind"], "ORGANIZATION");
+        assert_eq!(find("Rosatom")["linkedId"], rosatom);
         // Spans are character offsets into the draft's body.
         let body: Vec<char> = draft["document"]["body"]
             .as_str()
@@ -714,3 +725,36 @@ crate::api_test!(
         std::fs::remove_dir_all(dir).unwrap();
     }
 );
+
+/// Articles a second on one core, for ~800-word articles (the held-out texts strung together
+/// to that length). Printed, never asserted: `bench/extract` runs it in a release build.
+#[test]
+#[ignore = "a measurement: bench/extract runs it in a release build"]
+fn extraction_throughput_on_one_core() {
+    let heldout = texts("heldout");
+    let mut article = String::from("A long report\n\n");
+    for (_, t, _) in heldout.iter().cycle() {
+        if article.split_whitespace().count() >= 800 {
+            break;
+        }
+        article.push_str(t.split_once('\n').map_or(t.as_str(), |(_, b)| b));
+        article.push('\n');
+    }
+    let words = article.split_whitespace().count();
+    let ex = RuleExtractor::default();
+    let input = Input {
+        text: article,
+        ..Default::default()
+    };
+    ex.extract(&input).unwrap(); // the gazetteer loads once
+    let n = 200;
+    let started = std::time::Instant::now();
+    for _ in 0..n {
+        ex.extract(&input).unwrap();
+    }
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "throughput: {words}-word articles, {:.0} articles/s on one core",
+        n as f64 / secs
+    );
+}

@@ -132,3 +132,29 @@ pub async fn link<C: ConnectionTrait>(
     }
     Ok(out)
 }
+
+/// What the graph calls each of `norms` (normalized names): a person, an organization or a
+/// place. A name stored for several kinds is left out (the rules decide it). Three statements.
+pub async fn known_names<C: ConnectionTrait>(
+    db: &C,
+    norms: &[String],
+) -> ServiceResult<super::Known> {
+    use super::NameKind;
+    let mut out = super::Known::new();
+    let mut clash = HashSet::new();
+    for (table, kind) in [
+        ("person", NameKind::Person),
+        ("organization", NameKind::Organization),
+        ("location", NameKind::Place),
+    ] {
+        for norm in ids_by_name(db, table, norms).await?.into_keys() {
+            if let Some(k) = out.insert(norm.clone(), kind)
+                && k != kind
+            {
+                clash.insert(norm);
+            }
+        }
+    }
+    out.retain(|n, _| !clash.contains(n));
+    Ok(out)
+}

@@ -16,6 +16,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::ingest::ArticleDocument;
+pub use names::{Kind as NameKind, Known, candidates};
 pub use prepare::MAX_TEXT_BYTES;
 pub use rules::RuleExtractor;
 

@@ -11,6 +11,27 @@ use super::gazetteer::GAZETTEER;
 use crate::domain::names::normalize;
 use crate::entities::enums::LocationKind;
 
+/// Names the graph already holds (normalized), with what they name.
+pub type Known = HashMap<String, Kind>;
+
+/// Every capitalised run of `text` and each of its words, normalized: the names worth
+/// looking up in the graph before extracting.
+pub fn candidates(text: &str) -> Vec<String> {
+    let Some(re) = RUN.as_ref() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = Vec::new();
+    for m in re.find_iter(text) {
+        let (_, run) = trim_run(m.as_str());
+        out.push(normalize(run));
+        out.extend(run.split_whitespace().map(normalize));
+    }
+    out.retain(|n| n.chars().count() > 1);
+    out.sort();
+    out.dedup();
+    out
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Kind {
     Person,
@@ -147,7 +168,12 @@ pub fn surname(name: &str) -> Option<&str> {
 /// Whether the words around a name of two to four capitalised words show a person: a role
 /// before it, an attribution verb or an appositive after it, attribution before it, or the
 /// surname used again on its own.
-fn person_evidence(body: &str, before: &[String], after: &str, last: &str) -> bool {
+fn person_evidence(
+    word_counts: &HashMap<&str, usize>,
+    before: &[String],
+    after: &str,
+    last: &str,
+) -> bool {
     const AFTER: &[&str] = &[
         " said",
         " says",
@@ -185,7 +211,7 @@ fn person_evidence(body: &str, before: &[String], after: &str, last: &str) -> bo
         return true;
     }
     let last = last.trim_end_matches(['.', ',']);
-    last.len() > 2 && body.matches(last).count() > 1
+    last.len() > 2 && word_counts.get(last).copied().unwrap_or(0) > 1
 }
 
 /// Lower-case words that qualify a role ("regional governor", "foreign policy adviser").
@@ -613,7 +639,7 @@ fn title_case(s: &str) -> String {
 }
 
 /// Everything named in `body`, first mention first.
-pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
+pub fn find(body: &str, known: &Known) -> Vec<Entity> {
     let text = Text { body };
     let mut out: Vec<Entity> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -680,7 +706,13 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
             );
         }
     }
-    let known_places: Vec<String> = known_places.iter().map(|p| normalize(p)).collect();
+    // How often each word occurs, for telling a surname used again.
+    let mut word_counts: HashMap<&str, usize> = HashMap::new();
+    for w in body.split(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'') {
+        if !w.is_empty() {
+            *word_counts.entry(w).or_default() += 1;
+        }
+    }
     let Some(run_re) = RUN.as_ref() else {
         return out;
     };
@@ -794,7 +826,10 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
         let known_org = KNOWN_ORGS
             .iter()
             .find(|names| names.iter().any(|n| org_key(n) == org_key(name)));
-        let kind = if let Some(names) = known_org {
+        let kind = if let Some(&k) = known.get(&norm) {
+            // The graph's own names decide first.
+            k
+        } else if let Some(names) = known_org {
             let canonical = names[0];
             add(
                 &mut out,
@@ -821,14 +856,18 @@ pub fn find(body: &str, known_places: &[String]) -> Vec<Entity> {
                 words.first().is_some_and(|w| w.eq_ignore_ascii_case(h))
                     || words.last().is_some_and(|w| w.eq_ignore_ascii_case(h))
             }))
-            || known_places.contains(&norm)
             || place_context(&before, &after, words.len())
             || gazetteer_place(name, &before, &after, words.len())
         {
             Kind::Place
         } else if words.len() >= 2
             && words.len() <= 4
-            && person_evidence(body, &before, &after, words.last().copied().unwrap_or(""))
+            && person_evidence(
+                &word_counts,
+                &before,
+                &after,
+                words.last().copied().unwrap_or(""),
+            )
         {
             Kind::Person
         } else {
@@ -986,7 +1025,7 @@ mod tests {
     use super::*;
 
     fn kinds(body: &str) -> Vec<(Kind, String)> {
-        find(body, &[])
+        find(body, &Known::new())
             .into_iter()
             .map(|e| (e.kind, e.name))
             .collect()
@@ -1022,7 +1061,7 @@ mod tests {
     fn acronyms_resolve_to_one_organization() {
         let found = find(
             "The United Nations said so. The U.N. added more. UN staff left.",
-            &[],
+            &Known::new(),
         );
         let orgs: Vec<&Entity> = found
             .iter()

@@ -12,10 +12,11 @@ use crate::services::ingest::{
     ArticleDocument, CasualtyInput, LocationInput, OrganizationInput, PersonInput, StatementInput,
 };
 
-/// Rules and dictionaries; `known_places` are place names the graph already holds.
+/// Rules and dictionaries; `known` holds names the graph already has (see
+/// [`super::link::known_names`]), which decide what a name is before any rule does.
 #[derive(Default)]
 pub struct RuleExtractor {
-    pub known_places: Vec<String>,
+    pub known: names::Known,
 }
 
 const WEEKDAYS: &[(&str, Weekday)] = &[
@@ -38,6 +39,10 @@ fn day_of(sentence: &str, published: Option<NaiveDate>) -> Option<NaiveDate> {
     }
     if lower.contains("today") || lower.contains("overnight") {
         return Some(published);
+    }
+    // "Last week": the same weekday a week before (a day within it, as precise as the text).
+    if lower.contains("last week") {
+        return published.checked_sub_days(chrono::Days::new(7));
     }
     for (name, day) in WEEKDAYS {
         if lower.contains(&format!("on {name}")) || lower.contains(&format!("late on {name}")) {
@@ -247,25 +252,31 @@ fn place_in_gazetteer(locations: &mut Vec<LocationInput>, warnings: &mut Vec<Str
 }
 
 /// Byte offsets to character offsets.
-fn chars_at(body: &str, byte: usize) -> usize {
-    body[..byte].chars().count()
+fn chars_at(index: &[usize], byte: usize) -> usize {
+    index.partition_point(|b| *b < byte)
+}
+
+/// The byte offset of every character of `body`, for turning byte offsets into characters.
+fn char_index(body: &str) -> Vec<usize> {
+    body.char_indices().map(|(b, _)| b).collect()
 }
 
 impl Extractor for RuleExtractor {
     fn extract(&self, input: &Input) -> Result<Draft, ExtractError> {
         let p = prepare::prepare(input.text.as_bytes())?;
         let body = p.body.as_str();
+        let index = char_index(body);
         let english = p.language.as_deref().is_none_or(|l| l == "eng");
         let published = input.published_at.map(|d| d.date_naive());
         let mut entities: Vec<Entity> = if english {
-            names::find(body, &self.known_places)
+            names::find(body, &self.known)
         } else {
             Vec::new()
         };
         // Places the title names and the body does not ("… collapse in Colombia"), when the
         // gazetteer knows them (titles are often in headline case, so nothing else is taken).
         if english && let Some(title) = &p.title {
-            for mut e in names::find(title, &self.known_places) {
+            for mut e in names::find(title, &self.known) {
                 let known = !GAZETTEER.lookup(&e.name).is_empty();
                 let new = !entities.iter().any(|b| {
                     crate::domain::names::normalize(&b.name)
@@ -329,8 +340,8 @@ impl Extractor for RuleExtractor {
                     kind,
                     reference: r.clone(),
                     text: body[*s..*en].to_string(),
-                    start: chars_at(body, *s),
-                    end: chars_at(body, *en),
+                    start: chars_at(&index, *s),
+                    end: chars_at(&index, *en),
                     confidence: e.confidence,
                 });
             }
@@ -394,8 +405,8 @@ impl Extractor for RuleExtractor {
                 kind: FindingKind::Statement,
                 reference: r.clone(),
                 text: text.clone(),
-                start: chars_at(body, s.span.0),
-                end: chars_at(body, s.span.1),
+                start: chars_at(&index, s.span.0),
+                end: chars_at(&index, s.span.1),
                 confidence: if s.speaker.is_some() { 0.8 } else { 0.4 },
             });
             doc.statements.push(StatementInput {
@@ -447,8 +458,8 @@ impl Extractor for RuleExtractor {
                 kind: FindingKind::Casualty,
                 reference: format!("casualty-{n}"),
                 text: phrase.clone(),
-                start: chars_at(body, f.span.0),
-                end: chars_at(body, f.span.1),
+                start: chars_at(&index, f.span.0),
+                end: chars_at(&index, f.span.1),
                 confidence: if f.superseded { 0.3 } else { 0.75 },
             });
             if f.superseded {
