@@ -62,11 +62,16 @@ def main(out_path):
     for c in continents.values():
         alts = [a["name"] for a in c.get("alternateNames", []) if a.get("lang") in ("en", "ru", "uk", "fr", "de", "es")]
         rows.append((c["geonameId"], "CONTINENT", c["name"], "", c["continentCode"], float(c["lat"]), float(c["lng"]), int(c.get("population") or 0), aliases(c["name"], alts)))
+    def fold(s):
+        s = unicodedata.normalize("NFKD", s)
+        return "".join(ch for ch in s if not unicodedata.combining(ch)).casefold()
+
     capitals = {}
-    for city in cities.values():
-        capitals.setdefault((city["countrycode"], city["name"]), city)
+    for city in sorted(cities.values(), key=lambda c: -int(c["population"])):
+        for n in [city["name"]] + city.get("alternatenames", []):
+            capitals.setdefault((city["countrycode"], fold(n)), city)
     for c in countries.values():
-        cap = capitals.get((c["iso"], c["capital"]))
+        cap = capitals.get((c["iso"], fold(c["capital"])))
         lat, lon = (cap["latitude"], cap["longitude"]) if cap else (None, None)
         rows.append((c["geonameid"], "COUNTRY", c["name"], c["iso"], c["continentcode"], lat, lon, int(c["population"] or 0), aliases(c["name"], [])))
     continent_of = {c["iso"]: c["continentcode"] for c in countries.values()}

@@ -592,10 +592,11 @@ fn trim_run(run: &str) -> (usize, &str) {
 
 /// Places named in a dateline ("HERAT, Afghanistan (Newswire) —", "THE HAGUE (Newswire) —").
 fn dateline(body: &str) -> Vec<(usize, usize)> {
-    let Some(re) =
+    static DATELINE: LazyLock<Option<Regex>> = LazyLock::new(|| {
         Regex::new(r"^([\p{Lu}][\p{Lu} .'’\-]+?)(?:,\s+([\p{Lu}][\p{L} ]+?))?\s*(?:\(|—|–|\s-)")
             .ok()
-    else {
+    });
+    let Some(re) = DATELINE.as_ref() else {
         return Vec::new();
     };
     let first = body.lines().next().unwrap_or("");

@@ -99,7 +99,9 @@ pub fn prepare(raw: &[u8]) -> Result<Prepared, ExtractError> {
         return Err(ExtractError::Empty);
     }
     let (title, body) = split_title(&cleaned);
-    let language = whatlang::detect(&body)
+    // The first few thousand characters tell the language as well as the whole text.
+    let sample: String = body.chars().take(3_000).collect();
+    let language = whatlang::detect(&sample)
         .filter(|i| i.is_reliable() || body.len() > 400)
         .map(|i| i.lang().code().to_string());
     if let Some(l) = &language

@@ -186,7 +186,15 @@ pub fn find(body: &str, entities: &[Entity]) -> Vec<Said> {
             let s_end = s_start + sentence.len();
             let inside_quote = quoted.iter().any(|(qs, qe)| *qs < s_end && *qe > s_start);
             if !inside_quote && let Some(m) = verb_re.find(sentence) {
-                let trimmed = sentence.trim_end_matches(['\n', ' ']);
+                let mut trimmed = sentence.trim_end_matches(['\n', ' ']);
+                let mut s_start = s_start;
+                // The dateline ("PORTO ALEGRE, Brazil (Newswire) — ") is not what was said.
+                if s_start == 0
+                    && let Some(i) = trimmed.find("— ").filter(|i| *i < 80)
+                {
+                    s_start += i + "— ".len();
+                    trimmed = &trimmed[i + "— ".len()..];
+                }
                 let speaker = speaker_in(entities, s_start, trimmed);
                 let verb = m.as_str();
                 if speaker.is_some() {
