@@ -103,6 +103,32 @@ fn sentence_at(body: &str, pos: usize) -> &str {
     &body[start..end]
 }
 
+/// The role an appositive gives a person, and where the organization it names starts:
+/// "Janan Sayeeq, a spokesman for the Ministry of Disaster Management," gives ("spokesman",
+/// the ministry's offset); "Tamer Ramadan, head of the IFRC delegation" gives ("head", …).
+fn appositive(body: &str, e: &Entity) -> Option<(String, Option<usize>)> {
+    static APPOSITIVE: std::sync::LazyLock<Option<regex::Regex>> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^,\s+(?:a|an|the)?\s*((?:[\p{Ll}\-]+\s+){0,3}?(?:spokesman|spokeswoman|spokesperson|head|chief|director|minister|official|coordinator|adviser|advisor|commander|leader|governor|mayor|president|secretary|researcher|analyst|envoy|ambassador|representative|lead))\b(?:\s+(?:of|for|at|with)\s+(?:the\s+)?)?").ok()
+    });
+    let re = APPOSITIVE.as_ref()?;
+    e.mentions.iter().find_map(|(_, end)| {
+        let rest = &body[*end..];
+        let c = re.captures(rest)?;
+        let role = c.get(1)?.as_str().trim().to_string();
+        let whole = c.get(0)?;
+        let org_start = (whole.as_str().ends_with(' ') && whole.end() < rest.len())
+            .then_some(end + whole.end());
+        Some((role, org_start))
+    })
+}
+
+/// The organization mentioned at byte `at`, if one is.
+fn org_at(entities: &[Entity], at: usize) -> Option<usize> {
+    entities.iter().position(|e| {
+        e.kind == Kind::Organization && e.mentions.iter().any(|(s, en)| *s <= at && at < *en)
+    })
+}
+
 /// Words that make a place name a region ("the Mykolaiv region").
 const AREA_WORDS: &[&str] = &[
     " region",
@@ -350,8 +376,11 @@ impl Extractor for RuleExtractor {
                     reference: r,
                     name: e.name.clone(),
                     aliases: e.aliases.clone(),
-                    role: e.role.clone(),
-                    affiliation_ref: None,
+                    role: e.role.clone().or_else(|| appositive(body, e).map(|a| a.0)),
+                    affiliation_ref: appositive(body, e)
+                        .and_then(|a| a.1)
+                        .and_then(|at| org_at(&entities, at))
+                        .map(reference),
                     wikidata_id: None,
                     mentioned: true,
                 }),
@@ -515,5 +544,54 @@ impl Extractor for RuleExtractor {
             language: p.language,
             warnings,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_appositive_gives_a_person_a_role_and_an_affiliation() {
+        let text = "Fire guts market\n\nLAGOS (Newswire) — A fire destroyed a market on Sunday, said Ibrahim Farinloye, a spokesman for the National Emergency Management Agency, adding that nobody was hurt.";
+        let d = RuleExtractor::default()
+            .extract(&Input {
+                text: text.into(),
+                ..Default::default()
+            })
+            .unwrap();
+        let p = d
+            .document
+            .people
+            .iter()
+            .find(|p| p.name == "Ibrahim Farinloye")
+            .unwrap_or_else(|| panic!("{:?}", d.document.people));
+        assert_eq!(p.role.as_deref(), Some("spokesman"));
+        let org = d
+            .document
+            .organizations
+            .iter()
+            .find(|o| Some(&o.reference) == p.affiliation_ref.as_ref())
+            .unwrap_or_else(|| panic!("{:?}", d.document.organizations));
+        assert_eq!(org.name, "National Emergency Management Agency");
+    }
+
+    #[test]
+    fn relative_days_resolve_against_the_publication_date() {
+        let published = NaiveDate::from_ymd_opt(2024, 5, 5); // a Sunday
+        let day = |s: &str| day_of(s, published).map(|d| d.to_string());
+        assert_eq!(day("It happened on Saturday."), Some("2024-05-04".into()));
+        assert_eq!(day("It happened on Sunday."), Some("2024-05-05".into()));
+        assert_eq!(day("It happened last week."), Some("2024-04-28".into()));
+        assert_eq!(day("It happened yesterday."), Some("2024-05-04".into()));
+        assert_eq!(day("No day here."), None);
+        assert_eq!(
+            since("killed since February 24, 2022, the UN said").map(|d| d.to_string()),
+            Some("2022-02-24".into())
+        );
+        assert_eq!(
+            since("displaced since March 2023").map(|d| d.to_string()),
+            Some("2023-03-01".into())
+        );
     }
 }
