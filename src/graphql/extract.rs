@@ -40,8 +40,9 @@ pub struct ExtractionFinding {
     pub reference: String,
     /// The words found, as in the body.
     pub text: String,
-    /// Where in the draft's body, in Unicode characters (end exclusive), like `Evidence`.
+    /// Where it starts in the draft's body, in Unicode characters, like `Evidence.start`.
     pub start: i32,
+    /// Where it ends (exclusive), in Unicode characters.
     pub end: i32,
     /// 0..1: how sure the rules are.
     pub confidence: f64,
