@@ -30,6 +30,13 @@ static FIGURE: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 /// "killing at least 30 people", "the death toll rose to 3,958", "killed 57 civilians".
+/// "the whereabouts of two more were unknown": people missing.
+static WHEREABOUTS: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(&format!(
+        r"(?i)\b(?P<what>whereabouts) of (?P<q>{QUALIFIER}\s+)?(?P<n>{NUMBER})(?:\s+(?:more|others?))?{WHO}(?:\s+\S+){{0,4}}?\s+(?:unknown|unclear|not known)\b"
+    ))
+    .ok()
+});
 static VERB_FIRST: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(&format!(
         r"(?i)\b(?P<what>number of (?:\w+\s+){{0,2}}(?:dead|killed|deaths|injured|missing|displaced)(?:\s+\S+){{0,10}}?\s+(?:rose|climbed|reached|stood)(?:\s+to|\s+at)?|killing|killed|injuring|injured|wounding|wounded|displacing|displaced|toll(?:\s+\w+){{0,6}}?\s+(?:rose|climbed|rises|climbs|stood|reached|is|was|to)(?:\s+to)?)\s+(?P<q>{QUALIFIER}\s+)?(?P<n>{NUMBER})(?P<who>{WHO})"
@@ -104,7 +111,7 @@ fn category(what: &str) -> Option<CasualtyCategory> {
             CasualtyCategory::Killed
         } else if w.contains("injur") || w.contains("wound") || w.contains("hurt") {
             CasualtyCategory::Injured
-        } else if w.contains("missing") || w.contains("unaccounted") {
+        } else if w.contains("missing") || w.contains("unaccounted") || w.contains("whereabouts") {
             CasualtyCategory::Missing
         } else if w.contains("displac")
             || w.contains("homeless")
@@ -185,7 +192,10 @@ fn figure(body: &str, c: &regex::Captures<'_>, what: &str) -> Option<Figure> {
 
 pub fn find(body: &str) -> Vec<Figure> {
     let mut out: Vec<Figure> = Vec::new();
-    for re in [VERB_FIRST.as_ref(), FIGURE.as_ref()].into_iter().flatten() {
+    for re in [WHEREABOUTS.as_ref(), VERB_FIRST.as_ref(), FIGURE.as_ref()]
+        .into_iter()
+        .flatten()
+    {
         for c in re.captures_iter(body) {
             let Some(what) = c.name("what") else { continue };
             // A gap of words must not cross a sentence or hold a second number.
@@ -246,6 +256,13 @@ mod tests {
         assert_eq!(
             figures("two people were killed"),
             [(Killed, Exact, Some(2), Some(2))]
+        );
+        assert_eq!(
+            figures("two people died, and the whereabouts of two more were still unknown"),
+            [
+                (Killed, Exact, Some(2), Some(2)),
+                (Missing, Exact, Some(2), Some(2))
+            ]
         );
         assert_eq!(
             figures("Officials had initially reported 15 deaths. Now 30 people were killed."),
