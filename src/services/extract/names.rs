@@ -680,29 +680,18 @@ pub fn find(body: &str, known: &Known) -> Vec<Entity> {
         let name = title_case(body[s..e].trim());
         add(&mut out, &mut index, Kind::Place, &name, (s, e), 0.9, None);
     }
-    // "U.N. human rights office", "U.N. refugee agency": a body of a known organization.
-    if let Some(re) = SUB_BODY.as_ref() {
-        for m in re.find_iter(body) {
+    // "U.N. human rights office" (a body of a known organization); "Russian Defence
+    // Ministry", "Israel's military".
+    for (re, confidence) in [(SUB_BODY.as_ref(), 0.85), (DEMONYM_ORG.as_ref(), 0.8)] {
+        for m in re.into_iter().flat_map(|re| re.find_iter(body)) {
+            let span = (m.start(), m.end());
             add(
                 &mut out,
                 &mut index,
                 Kind::Organization,
                 m.as_str(),
-                (m.start(), m.end()),
-                0.85,
-                None,
-            );
-        }
-    }
-    if let Some(re) = DEMONYM_ORG.as_ref() {
-        for m in re.find_iter(body) {
-            add(
-                &mut out,
-                &mut index,
-                Kind::Organization,
-                m.as_str(),
-                (m.start(), m.end()),
-                0.8,
+                span,
+                confidence,
                 None,
             );
         }

@@ -64,26 +64,11 @@ fn since(sentence: &str) -> Option<NaiveDate> {
     let year: i32 = c.get(3)?.as_str().parse().ok()?;
     let month = match c.get(1) {
         None => 1,
-        Some(m) => {
-            const MONTHS: [&str; 12] = [
-                "january",
-                "february",
-                "march",
-                "april",
-                "may",
-                "june",
-                "july",
-                "august",
-                "september",
-                "october",
-                "november",
-                "december",
-            ];
-            MONTHS
-                .iter()
-                .position(|x| *x == m.as_str().to_lowercase())? as u32
-                + 1
-        }
+        Some(m) => m
+            .as_str()
+            .parse::<chrono::Month>()
+            .ok()?
+            .number_from_month(),
     };
     let day = c.get(2).and_then(|d| d.as_str().parse().ok()).unwrap_or(1);
     NaiveDate::from_ymd_opt(year, month, day)
